@@ -1,0 +1,95 @@
+import { ProtocolError } from './errors.js';
+import { checksum } from './hash.js';
+import { encodeHeader, HEADER_SIZE, parseHeader } from './header.js';
+import { MAX_PROTOCOL_MESSAGE_LENGTH } from './limits.js';
+import { type Command, isKnownCommand, type Message, PAYLOAD_CODECS, type Payloads } from './messages/index.js';
+import { type Network, networkByMagic } from './networks.js';
+import { Reader } from './reader.js';
+import { Writer } from './writer.js';
+
+/** What callers may send: a known message, or raw bytes under any valid command. */
+export type OutgoingMessage =
+  | { [K in Command]: { command: K; payload: Payloads[K] } }[Command]
+  | { command: string; payload: Uint8Array; unknown: true };
+
+/** Decodes one payload. Any malformed input becomes a ProtocolError, never another exception. */
+export function decodePayload(command: string, payload: Buffer): Message {
+  if (!isKnownCommand(command)) return { command, payload, unknown: true };
+  const reader = new Reader(payload, command);
+  try {
+    return { command, payload: PAYLOAD_CODECS[command].decode(reader) } as Message;
+  } catch (error) {
+    if (error instanceof ProtocolError) throw error;
+    throw new ProtocolError('invalid-field', `${command}: ${(error as Error).message}`, command);
+  }
+}
+
+export function encodePayload(message: OutgoingMessage): Buffer {
+  if ('unknown' in message) return Buffer.from(message.payload);
+  const writer = new Writer(256);
+  (PAYLOAD_CODECS[message.command].encode as (w: Writer, p: unknown) => void)(writer, message.payload);
+  return writer.finish();
+}
+
+/** A complete frame (header and payload) for `message` on the network with this magic. */
+export function encodeMessage(magic: Uint8Array, message: OutgoingMessage): Buffer {
+  return frame(magic, message.command, encodePayload(message));
+}
+
+/** Frames an already encoded payload. */
+export function frame(magic: Uint8Array, command: string, payload: Uint8Array): Buffer {
+  if (payload.length > MAX_PROTOCOL_MESSAGE_LENGTH) {
+    throw new ProtocolError('unencodable', `${command}: payload of ${payload.length} bytes is over the limit`, command);
+  }
+  const header = encodeHeader(magic, command, payload.length, checksum(payload));
+  const out = Buffer.allocUnsafe(HEADER_SIZE + payload.length);
+  out.set(header, 0);
+  out.set(payload, HEADER_SIZE);
+  return out;
+}
+
+export interface DecodedFrame {
+  network: Network | undefined;
+  message: Message;
+}
+
+/**
+ * Decodes exactly one framed message. Without `magic` the network is recognised by its magic;
+ * bytes before or after the frame are errors, as are a bad checksum and an invalid command.
+ */
+export function decodeFrame(bytes: Buffer, magic?: Uint8Array): DecodedFrame {
+  if (bytes.length < HEADER_SIZE) {
+    throw new ProtocolError('truncated', `a frame needs ${HEADER_SIZE} header bytes, got ${bytes.length}`);
+  }
+  const header = parseHeader(bytes);
+  const network = networkByMagic(header.magic);
+  if (magic ? !header.magic.equals(magic) : !network) {
+    throw new ProtocolError('bad-magic', `unknown network magic ${header.magic.toString('hex')}`);
+  }
+  if (header.length > MAX_PROTOCOL_MESSAGE_LENGTH) {
+    throw new ProtocolError('oversized-payload', `payload of ${header.length} bytes is over the limit`);
+  }
+  if (!header.commandValid) {
+    throw new ProtocolError('bad-command', `invalid command ${JSON.stringify(header.command)}`);
+  }
+  const available = bytes.length - HEADER_SIZE;
+  if (available < header.length) {
+    throw new ProtocolError(
+      'truncated',
+      `${header.command}: header announces ${header.length} payload bytes, ${available} present`,
+      header.command,
+    );
+  }
+  if (available > header.length) {
+    throw new ProtocolError(
+      'trailing-bytes',
+      `${header.command}: ${available - header.length} bytes after the frame`,
+      header.command,
+    );
+  }
+  const payload = bytes.subarray(HEADER_SIZE);
+  if (!checksum(payload).equals(header.checksum)) {
+    throw new ProtocolError('bad-checksum', `${header.command}: checksum does not match the payload`, header.command);
+  }
+  return { network, message: decodePayload(header.command, payload) };
+}
