@@ -1,0 +1,422 @@
+// One Bitcoin peer connection as a statechart: the Elixir ancestor's Connection behaviour
+// (connect → ok / backoff / stop, disconnect → what follows, capped retries), made explicit.
+// No I/O here: the socket and the codec are invoked actors supplied by name (see src/actors).
+import { assign, emit, enqueueActions, fromCallback, type SnapshotFrom, sendTo, setup } from 'xstate';
+import { backoffDelay, type PeerInput, resolvePeerOptions } from './peer/options.js';
+import { heardFromAddr, heardFromAddrV2, randomNonce, remoteInfo, versionMessage } from './peer/messages.js';
+import type {
+  CodecCommand,
+  CodecInput,
+  DisconnectReason,
+  LifecycleState,
+  PeerContext,
+  PeerEmitted,
+  PeerEvent,
+  PeerOutput,
+  SocketCommand,
+  SocketInput,
+} from './peer/types.js';
+import { WTXID_RELAY_VERSION } from '../src/protocol/limits.js';
+
+const notProvided = (name: string) => () => {
+  throw new Error(`the peer machine needs a '${name}' actor: use createPeerMachine() or machine.provide()`);
+};
+
+type EventOf<T extends PeerEvent['type']> = Extract<PeerEvent, { type: T }>;
+
+export const peerMachine = setup({
+  types: {
+    context: {} as PeerContext,
+    events: {} as PeerEvent,
+    input: {} as PeerInput,
+    output: {} as PeerOutput,
+    emitted: {} as PeerEmitted,
+  },
+  actors: {
+    socket: fromCallback<SocketCommand, SocketInput>(notProvided('socket')),
+    codec: fromCallback<CodecCommand, CodecInput>(notProvided('codec')),
+  },
+  delays: {
+    connectTimeout: ({ context }) => context.options.connectTimeoutMs,
+    handshakeTimeout: ({ context }) => context.options.handshakeTimeoutMs,
+    pingInterval: ({ context }) => context.options.pingIntervalMs,
+    pingTimeout: ({ context }) => context.options.pingTimeoutMs,
+    backoffDelay: ({ context }) => context.backoffMs,
+  },
+  guards: {
+    connectOnStart: ({ context }) => context.options.connectOnStart,
+    isOutbound: ({ context }) => context.options.role === 'outbound',
+    isInbound: ({ context }) => context.options.role === 'inbound',
+    isSelfConnection: ({ context, event }) => {
+      const { nonce } = (event as EventOf<'payload.version'>).payload;
+      return nonce === context.nonce || (context.options.isOwnNonce?.(nonce) ?? false);
+    },
+    isPeerVersionTooOld: ({ context, event }) =>
+      (event as EventOf<'payload.version'>).payload.version < context.options.minPeerVersion,
+    lacksRequiredServices: ({ context, event }) => {
+      const required = context.options.requiredServices;
+      return ((event as EventOf<'payload.version'>).payload.services & required) !== required;
+    },
+    versionReceived: ({ context }) => context.remote !== null,
+    isExpectedPong: ({ context, event }) => (event as EventOf<'payload.pong'>).payload.nonce === context.pingNonce,
+    lostEstablishedUnderStop: ({ context }) => context.established && context.options.onDisconnect === 'stop',
+    lostEstablishedUnderIdle: ({ context }) => context.established && context.options.onDisconnect === 'idle',
+    canRetry: ({ context }) => context.retries < context.maxRetries,
+  },
+  actions: {
+    beginAttempt: assign(({ context }) => ({
+      attempts: context.attempts + 1,
+      nonce: randomNonce(context.options.random),
+      established: false,
+      remote: null,
+      pingNonce: null,
+      pingSentAt: null,
+    })),
+    recordDisconnect: assign(({ context, event }, params: { reason: DisconnectReason }) => ({
+      lastDisconnect: { reason: params.reason, message: describe(event), established: context.established },
+    })),
+    recordSocketError: assign(({ context, event }) => {
+      const { reason, message } = event as EventOf<'socket.error'>;
+      return { lastDisconnect: { reason, message, established: context.established } };
+    }),
+    recordUserStop: assign({ stopReason: 'user-stop' as const }),
+    recordStopDisconnected: assign({ stopReason: 'disconnected' as const }),
+    recordStopMaxRetries: assign({ stopReason: 'max-retries' as const }),
+    incrementRetries: assign({ retries: ({ context }) => context.retries + 1 }),
+    resetRetries: assign({ retries: 0 }),
+    scheduleBackoff: assign({
+      backoffMs: ({ context }) => backoffDelay(context.options.backoff, context.retries, context.options.random),
+    }),
+    markEstablished: assign({ established: true }),
+    recordRemoteVersion: assign({
+      remote: ({ event }) => remoteInfo((event as EventOf<'payload.version'>).payload),
+    }),
+    recordAddrV2Wanted: assign({ remote: ({ context }) => context.remote && { ...context.remote, wantsAddrV2: true } }),
+    recordWtxidRelay: assign({ remote: ({ context }) => context.remote && { ...context.remote, wtxidRelay: true } }),
+    recordPingSent: assign(({ context }) => ({
+      pingNonce: randomNonce(context.options.random),
+      pingSentAt: context.options.now(),
+    })),
+    recordRtt: assign(({ context }) => {
+      const lastMs = context.options.now() - (context.pingSentAt ?? context.options.now());
+      const minMs = context.rtt.minMs === null ? lastMs : Math.min(context.rtt.minMs, lastMs);
+      return { rtt: { lastMs, minMs }, pingNonce: null, pingSentAt: null };
+    }),
+
+    sendVersion: sendTo('codec', ({ context }) => ({ type: 'send' as const, message: versionMessage(context) })),
+    sendVerack: sendTo('codec', { type: 'send', message: { command: 'verack', payload: {} } }),
+    // BIP339 and BIP155 are negotiated between version and verack, and only with peers that know them.
+    sendNegotiation: enqueueActions(({ context, enqueue }) => {
+      if ((context.remote?.version ?? 0) < WTXID_RELAY_VERSION) return;
+      enqueue.sendTo('codec', { type: 'send', message: { command: 'wtxidrelay', payload: {} } });
+      enqueue.sendTo('codec', { type: 'send', message: { command: 'sendaddrv2', payload: {} } });
+    }),
+    sendGetaddr: enqueueActions(({ context, enqueue }) => {
+      if (context.options.getaddr) enqueue.sendTo('codec', { type: 'send', message: { command: 'getaddr', payload: {} } });
+    }),
+    sendPing: sendTo('codec', ({ context }) => ({
+      type: 'send' as const,
+      message: { command: 'ping' as const, payload: { nonce: context.pingNonce ?? 0n } },
+    })),
+    sendPong: sendTo('codec', ({ event }) => ({
+      type: 'send' as const,
+      message: { command: 'pong' as const, payload: { nonce: (event as EventOf<'payload.ping'>).payload.nonce } },
+    })),
+    sendMessage: sendTo('codec', ({ event }) => ({ type: 'send' as const, message: (event as EventOf<'SEND'>).message })),
+    forwardChunkToCodec: sendTo('codec', ({ event }) => ({
+      type: 'bytes' as const,
+      chunk: (event as EventOf<'socket.data'>).chunk,
+    })),
+    writeFrame: sendTo('socket', ({ event }) => ({ type: 'write' as const, bytes: (event as EventOf<'codec.frame'>).bytes })),
+
+    emitLifecycle: emit(({ context }, params: { state: LifecycleState }) => ({
+      type: 'state' as const,
+      state: params.state,
+      retries: context.retries,
+      reason: params.state === 'backoff' || params.state === 'stopped' ? (context.lastDisconnect?.reason ?? null) : null,
+    })),
+    emitHandshake: emit(({ context }) => ({ type: 'handshake' as const, remote: context.remote! })),
+    emitDisconnect: emit(({ context }) => ({ type: 'disconnect' as const, ...context.lastDisconnect! })),
+    emitMessageIn: emit(({ event }) => {
+      const e = event as EventOf<'payload.unknown'> | EventOf<'payload.ping'>;
+      return {
+        type: 'message' as const,
+        direction: 'in' as const,
+        command: 'command' in e ? e.command : e.type.slice('payload.'.length),
+        payload: e.payload,
+      };
+    }),
+    emitMessageOut: emit(({ event }) => ({
+      type: 'message' as const,
+      direction: 'out' as const,
+      command: (event as EventOf<'codec.frame'>).command,
+      payload: undefined,
+    })),
+    emitAddresses: emit(({ event }) => {
+      const e = event as EventOf<'payload.addr'> | EventOf<'payload.addrv2'>;
+      return e.type === 'payload.addr'
+        ? { type: 'addresses' as const, command: 'addr' as const, addresses: heardFromAddr(e.payload.addresses) }
+        : { type: 'addresses' as const, command: 'addrv2' as const, addresses: heardFromAddrV2(e.payload.addresses) };
+    }),
+    emitRtt: emit(({ context }) => ({ type: 'rtt' as const, lastMs: context.rtt.lastMs!, minMs: context.rtt.minMs! })),
+    emitDropped: emit(({ event }) => ({ type: 'dropped' as const, error: (event as EventOf<'codec.dropped'>).error })),
+    emitSendRejected: emit(({ event }) => {
+      const e = event as EventOf<'SEND'> | EventOf<'codec.unencodable'>;
+      return e.type === 'SEND'
+        ? { type: 'send-rejected' as const, command: e.message.command, why: 'not connected' }
+        : { type: 'send-rejected' as const, command: e.command, why: e.error.message };
+    }),
+  },
+}).createMachine({
+  id: 'peer',
+  context: ({ input }) => {
+    const options = resolvePeerOptions(input);
+    return {
+      options,
+      retries: 0,
+      maxRetries: options.maxRetries,
+      attempts: 0,
+      backoffMs: 0,
+      nonce: 0n,
+      remote: null,
+      established: false,
+      pingNonce: null,
+      pingSentAt: null,
+      rtt: { lastMs: null, minMs: null },
+      lastDisconnect: null,
+      stopReason: null,
+    };
+  },
+  initial: 'starting',
+  on: {
+    SEND: { actions: 'emitSendRejected' },
+  },
+  states: {
+    starting: {
+      always: [{ guard: 'connectOnStart', target: 'session' }, { target: 'disconnected' }],
+    },
+    disconnected: {
+      entry: { type: 'emitLifecycle', params: { state: 'disconnected' } },
+      on: {
+        CONNECT: 'session',
+        STOP: { target: 'stopped', actions: 'recordUserStop' },
+      },
+    },
+    // One TCP connection: the socket and the codec live exactly as long as this state.
+    session: {
+      type: 'parallel',
+      entry: 'beginAttempt',
+      invoke: [
+        { id: 'codec', src: 'codec', input: ({ context }) => ({ network: context.options.network }) },
+        {
+          id: 'socket',
+          src: 'socket',
+          input: ({ context }) => ({
+            host: context.options.host,
+            port: context.options.port,
+            role: context.options.role,
+            maxSendBufferBytes: context.options.maxSendBufferBytes,
+            accepted: context.options.accepted,
+          }),
+        },
+      ],
+      on: {
+        'socket.closed': { target: 'afterDisconnect', actions: { type: 'recordDisconnect', params: { reason: 'socket-closed' } } },
+        'socket.error': { target: 'afterDisconnect', actions: 'recordSocketError' },
+        'socket.overflow': {
+          target: 'afterDisconnect',
+          actions: { type: 'recordDisconnect', params: { reason: 'send-buffer-full' } },
+        },
+        'codec.fatal': { target: 'afterDisconnect', actions: { type: 'recordDisconnect', params: { reason: 'framing-error' } } },
+        'codec.invalid': {
+          target: 'afterDisconnect',
+          actions: { type: 'recordDisconnect', params: { reason: 'protocol-violation' } },
+        },
+        STOP: {
+          target: 'stopped',
+          actions: [{ type: 'recordDisconnect', params: { reason: 'user-stop' } }, 'recordUserStop', 'emitDisconnect'],
+        },
+      },
+      states: {
+        // Sees every byte and message pass, whatever the link is doing.
+        traffic: {
+          on: {
+            'socket.data': { actions: 'forwardChunkToCodec' },
+            'codec.frame': { actions: ['writeFrame', 'emitMessageOut'] },
+            'payload.*': { actions: 'emitMessageIn' },
+            'codec.dropped': { actions: 'emitDropped' },
+            'codec.unencodable': { actions: 'emitSendRejected' },
+          },
+        },
+        link: {
+          initial: 'connecting',
+          states: {
+            connecting: {
+              entry: { type: 'emitLifecycle', params: { state: 'connecting' } },
+              on: {
+                'socket.connected': [
+                  { guard: 'isOutbound', target: 'handshaking', actions: 'sendVersion' },
+                  { target: 'handshaking' },
+                ],
+              },
+              after: {
+                connectTimeout: {
+                  target: '#peer.afterDisconnect',
+                  actions: { type: 'recordDisconnect', params: { reason: 'connect-timeout' } },
+                },
+              },
+            },
+            // Their version and their verack, in either order; anything else before version is ignored, as Core does.
+            handshaking: {
+              type: 'parallel',
+              entry: { type: 'emitLifecycle', params: { state: 'handshaking' } },
+              after: {
+                handshakeTimeout: {
+                  target: '#peer.afterDisconnect',
+                  actions: { type: 'recordDisconnect', params: { reason: 'handshake-timeout' } },
+                },
+              },
+              on: {
+                'payload.wtxidrelay': { guard: 'versionReceived', actions: 'recordWtxidRelay' },
+                'payload.sendaddrv2': { guard: 'versionReceived', actions: 'recordAddrV2Wanted' },
+              },
+              onDone: 'connected',
+              states: {
+                theirVersion: {
+                  initial: 'awaiting',
+                  states: {
+                    awaiting: {
+                      on: {
+                        'payload.version': [
+                          {
+                            guard: 'isSelfConnection',
+                            target: '#peer.afterDisconnect',
+                            actions: { type: 'recordDisconnect', params: { reason: 'self-connection' } },
+                          },
+                          {
+                            guard: 'isPeerVersionTooOld',
+                            target: '#peer.afterDisconnect',
+                            actions: { type: 'recordDisconnect', params: { reason: 'peer-version-too-old' } },
+                          },
+                          {
+                            guard: 'lacksRequiredServices',
+                            target: '#peer.afterDisconnect',
+                            actions: { type: 'recordDisconnect', params: { reason: 'missing-services' } },
+                          },
+                          {
+                            guard: 'isInbound',
+                            target: 'received',
+                            actions: ['recordRemoteVersion', 'sendVersion', 'sendNegotiation', 'sendVerack'],
+                          },
+                          { target: 'received', actions: ['recordRemoteVersion', 'sendNegotiation', 'sendVerack'] },
+                        ],
+                      },
+                    },
+                    // A second version is ignored, as Core does.
+                    received: { type: 'final' },
+                  },
+                },
+                theirVerack: {
+                  initial: 'awaiting',
+                  states: {
+                    awaiting: { on: { 'payload.verack': 'received' } },
+                    received: { type: 'final' },
+                  },
+                },
+              },
+            },
+            connected: {
+              entry: [
+                'resetRetries',
+                'markEstablished',
+                'emitHandshake',
+                { type: 'emitLifecycle', params: { state: 'connected' } },
+                'sendGetaddr',
+              ],
+              on: {
+                'payload.ping': { actions: 'sendPong' },
+                'payload.addr': { actions: 'emitAddresses' },
+                'payload.addrv2': { actions: 'emitAddresses' },
+                // Negotiation is over once verack is exchanged; Core disconnects a peer that tries again.
+                'payload.wtxidrelay': {
+                  target: '#peer.afterDisconnect',
+                  actions: { type: 'recordDisconnect', params: { reason: 'protocol-violation' } },
+                },
+                'payload.sendaddrv2': {
+                  target: '#peer.afterDisconnect',
+                  actions: { type: 'recordDisconnect', params: { reason: 'protocol-violation' } },
+                },
+                SEND: { actions: 'sendMessage' },
+              },
+              initial: 'pinging',
+              states: {
+                // Core pings as soon as the handshake is done, then every interval.
+                pinging: {
+                  entry: ['recordPingSent', 'sendPing'],
+                  on: {
+                    'payload.pong': { guard: 'isExpectedPong', target: 'idle', actions: ['recordRtt', 'emitRtt'] },
+                  },
+                  after: {
+                    pingTimeout: {
+                      target: '#peer.afterDisconnect',
+                      actions: { type: 'recordDisconnect', params: { reason: 'ping-timeout' } },
+                    },
+                  },
+                },
+                idle: {
+                  after: { pingInterval: 'pinging' },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    // The ancestor's `disconnect` callback: decide what follows the end of a connection.
+    afterDisconnect: {
+      entry: 'emitDisconnect',
+      always: [
+        { guard: 'lostEstablishedUnderStop', target: 'stopped', actions: 'recordStopDisconnected' },
+        { guard: 'lostEstablishedUnderIdle', target: 'disconnected' },
+        { guard: 'canRetry', target: 'backoff', actions: ['incrementRetries', 'scheduleBackoff'] },
+        { target: 'stopped', actions: 'recordStopMaxRetries' },
+      ],
+    },
+    backoff: {
+      entry: { type: 'emitLifecycle', params: { state: 'backoff' } },
+      after: { backoffDelay: 'session' },
+      on: {
+        CONNECT: 'session',
+        STOP: { target: 'stopped', actions: 'recordUserStop' },
+      },
+    },
+    stopped: {
+      type: 'final',
+      entry: { type: 'emitLifecycle', params: { state: 'stopped' } },
+    },
+  },
+  output: ({ context }) => ({
+    reason: context.stopReason ?? 'user-stop',
+    cause: context.lastDisconnect?.reason ?? null,
+    retries: context.retries,
+  }),
+});
+
+export type PeerMachine = typeof peerMachine;
+export type PeerSnapshot = SnapshotFrom<PeerMachine>;
+
+/** The lifecycle name of a snapshot, whatever nesting the chart has. */
+export function lifecycleState(snapshot: PeerSnapshot): LifecycleState {
+  if (snapshot.matches('stopped')) return 'stopped';
+  if (snapshot.matches('backoff')) return 'backoff';
+  if (snapshot.matches({ session: { link: 'connecting' } })) return 'connecting';
+  if (snapshot.matches({ session: { link: 'handshaking' } })) return 'handshaking';
+  if (snapshot.matches({ session: { link: 'connected' } })) return 'connected';
+  return 'disconnected';
+}
+
+function describe(event: PeerEvent): string {
+  if ('error' in event) return event.error.message;
+  if ('message' in event && typeof event.message === 'string') return event.message;
+  return event.type;
+}

@@ -1,0 +1,68 @@
+// Pure builders for what the peer machine says; no I/O, so the machine stays readable and testable.
+import type { OutgoingMessage } from '../../src/protocol/codec.js';
+import type { AddrEntry } from '../../src/protocol/messages/addr.js';
+import type { AddrV2Entry } from '../../src/protocol/messages/addrv2.js';
+import { parseIPv4, parseIPv6 } from '../../src/protocol/messages/ip.js';
+import type { VersionPayload } from '../../src/protocol/messages/version.js';
+import type { HeardAddress, PeerContext, RemoteInfo } from './types.js';
+
+const UNSPECIFIED = { services: 0n, host: '::', port: 0 };
+
+export function randomNonce(random: () => number): bigint {
+  const high = BigInt(Math.floor(random() * 0x1_0000_0000));
+  const low = BigInt(Math.floor(random() * 0x1_0000_0000));
+  return (high << 32n) | low;
+}
+
+export function versionMessage(context: PeerContext): OutgoingMessage {
+  const { options } = context;
+  return {
+    command: 'version',
+    payload: {
+      version: options.protocolVersion,
+      services: options.services,
+      timestamp: BigInt(Math.floor(Date.now() / 1000)),
+      // Like Core, we tell the peer the address we dialled, and nothing about ourselves.
+      receiver: { services: 0n, host: ipOrUnspecified(options.host), port: options.port },
+      sender: UNSPECIFIED,
+      nonce: context.nonce,
+      userAgent: options.userAgent,
+      startHeight: options.startHeight,
+      relay: options.relay,
+    },
+  };
+}
+
+const ipOrUnspecified = (host: string): string => {
+  const bare = host.replace(/^\[|\]$/g, '');
+  return parseIPv4(bare) || parseIPv6(bare) ? bare : '::';
+};
+
+export function remoteInfo(v: VersionPayload): RemoteInfo {
+  return {
+    version: v.version,
+    services: v.services,
+    userAgent: v.userAgent,
+    startHeight: v.startHeight,
+    relay: v.relay ?? true,
+    nonce: v.nonce,
+    timestamp: v.timestamp,
+    addressSeen: `${v.receiver.host}:${v.receiver.port}`,
+    wantsAddrV2: false,
+    wtxidRelay: false,
+  };
+}
+
+export function heardFromAddr(entries: AddrEntry[]): HeardAddress[] {
+  return entries.map((a) => ({
+    network: a.host.includes(':') ? 'ipv6' : 'ipv4',
+    host: a.host,
+    port: a.port,
+    services: a.services,
+    time: a.time,
+  }));
+}
+
+export function heardFromAddrV2(entries: AddrV2Entry[]): HeardAddress[] {
+  return entries.map((a) => ({ network: a.network, host: a.host, port: a.port, services: a.services, time: a.time }));
+}

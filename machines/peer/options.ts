@@ -1,0 +1,76 @@
+import { DEFAULT_USER_AGENT } from '../../src/package-info.js';
+import { PROTOCOL_VERSION } from '../../src/protocol/limits.js';
+import { NETWORKS, type NetworkName } from '../../src/protocol/networks.js';
+import type { BackoffPolicy, PeerOptions } from './types.js';
+
+/** What callers may pass: everything but the address is optional. */
+export type PeerInput = Partial<Omit<PeerOptions, 'backoff'>> & {
+  host: string;
+  backoff?: Partial<BackoffPolicy>;
+};
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 1000, multiplier: 2, maxMs: 60_000, jitter: 0.2 };
+
+/** The defaults follow Bitcoin Core where it has one, and the Elixir ancestor for retries. */
+export const DEFAULTS = {
+  network: 'mainnet' as NetworkName,
+  role: 'outbound' as const,
+  connectOnStart: false,
+  maxRetries: 3,
+  connectTimeoutMs: 5_000,
+  handshakeTimeoutMs: 60_000,
+  pingIntervalMs: 120_000,
+  pingTimeoutMs: 20 * 60_000,
+  onDisconnect: 'stop' as const,
+  protocolVersion: PROTOCOL_VERSION,
+  minPeerVersion: 70001,
+  services: 0n,
+  requiredServices: 0n,
+  userAgent: DEFAULT_USER_AGENT,
+  startHeight: 0,
+  relay: false,
+  getaddr: true,
+  maxSendBufferBytes: 1_000_000,
+};
+
+const DURATIONS = ['connectTimeoutMs', 'handshakeTimeoutMs', 'pingIntervalMs', 'pingTimeoutMs'] as const;
+
+export function resolvePeerOptions(input: PeerInput): PeerOptions {
+  const network = input.network ?? DEFAULTS.network;
+  const options: PeerOptions = {
+    ...DEFAULTS,
+    now: () => performance.now(),
+    random: Math.random,
+    ...stripUndefined(input),
+    network,
+    host: input.host,
+    port: input.port ?? NETWORKS[network].defaultPort,
+    backoff: { ...DEFAULT_BACKOFF, ...stripUndefined(input.backoff ?? {}) },
+  };
+  for (const key of DURATIONS) checkNonNegativeInteger(key, options[key]);
+  checkNonNegativeInteger('maxRetries', options.maxRetries);
+  checkNonNegativeInteger('backoff.initialMs', options.backoff.initialMs);
+  checkNonNegativeInteger('backoff.maxMs', options.backoff.maxMs);
+  if (!(options.backoff.multiplier >= 1)) throw new RangeError('backoff.multiplier must be at least 1');
+  if (!(options.backoff.jitter >= 0 && options.backoff.jitter <= 1)) {
+    throw new RangeError('backoff.jitter must be between 0 and 1');
+  }
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
+    throw new RangeError(`port must be an integer from 0 to 65535, got ${options.port}`);
+  }
+  return options;
+}
+
+/** The delay before retry number `retries` (1 for the first retry). */
+export function backoffDelay(policy: BackoffPolicy, retries: number, random: () => number): number {
+  const base = Math.min(policy.maxMs, policy.initialMs * policy.multiplier ** Math.max(0, retries - 1));
+  return Math.round(base * (1 - policy.jitter * random()));
+}
+
+function checkNonNegativeInteger(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a whole number of ms ≥ 0`);
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,215 @@
+// The peer statechart's vocabulary: what it remembers, what it hears, what it tells, and why it lets go.
+import type { ProtocolError } from '../../src/protocol/errors.js';
+import type { AddrNetwork } from '../../src/protocol/messages/addrv2.js';
+import type { Command, Payloads } from '../../src/protocol/messages/index.js';
+import type { VersionPayload } from '../../src/protocol/messages/version.js';
+import type { OutgoingMessage } from '../../src/protocol/codec.js';
+import type { NetworkName } from '../../src/protocol/networks.js';
+
+/** Why a connection ended. Kebab-case, because these names appear in logs and JSON output as they are. */
+export type DisconnectReason =
+  | 'connection-refused'
+  | 'socket-closed'
+  | 'socket-error'
+  | 'connect-timeout'
+  | 'handshake-timeout'
+  | 'ping-timeout'
+  | 'framing-error'
+  | 'protocol-violation'
+  | 'self-connection'
+  | 'peer-version-too-old'
+  | 'missing-services'
+  | 'send-buffer-full'
+  | 'dns-failure'
+  | 'user-stop';
+
+/** Why the machine reached `stopped`. */
+export type StopReason = 'user-stop' | 'max-retries' | 'disconnected';
+
+/** What follows the loss of an established connection (the ancestor's `disconnect` answers). */
+export type DisconnectPolicy = 'stop' | 'reconnect' | 'idle';
+
+/** The six lifecycle states every observer sees, whatever the nesting of the chart. */
+export type LifecycleState = 'disconnected' | 'connecting' | 'handshaking' | 'connected' | 'backoff' | 'stopped';
+
+export type PeerRole = 'outbound' | 'inbound';
+
+export interface PeerAddress {
+  host: string;
+  port: number;
+}
+
+export interface BackoffPolicy {
+  /** First delay after a failure, in ms. */
+  initialMs: number;
+  /** Factor applied per further retry; 1 gives the ancestor's constant delay. */
+  multiplier: number;
+  maxMs: number;
+  /** Fraction of the delay taken away at random (0 = none, 0.2 = up to 20 % shorter). */
+  jitter: number;
+}
+
+export interface PeerOptions {
+  host: string;
+  port: number;
+  network: NetworkName;
+  role: PeerRole;
+  connectOnStart: boolean;
+  maxRetries: number;
+  backoff: BackoffPolicy;
+  connectTimeoutMs: number;
+  handshakeTimeoutMs: number;
+  pingIntervalMs: number;
+  pingTimeoutMs: number;
+  onDisconnect: DisconnectPolicy;
+  /** Protocol version we announce. */
+  protocolVersion: number;
+  minPeerVersion: number;
+  services: bigint;
+  requiredServices: bigint;
+  userAgent: string;
+  startHeight: number;
+  relay: boolean;
+  /** Ask for addresses once the handshake is done. */
+  getaddr: boolean;
+  /** Bound on bytes queued for the socket; Core's default send buffer is 1 MB. */
+  maxSendBufferBytes: number;
+  /** The clock for RTTs and timestamps; tests pass their simulated clock's `now`. */
+  now: () => number;
+  /** Random source for nonces and jitter, in [0, 1). */
+  random: () => number;
+  /** Whether a remote `version` nonce is one of ours (a connection to ourselves). */
+  isOwnNonce?: (nonce: bigint) => boolean;
+  /** For the inbound role: the accepted connection, handed to the socket actor untouched. */
+  accepted?: unknown;
+}
+
+export interface RemoteInfo {
+  version: number;
+  services: bigint;
+  userAgent: string;
+  startHeight: number;
+  relay: boolean;
+  nonce: bigint;
+  timestamp: bigint;
+  /** What the peer says our address is. */
+  addressSeen: string;
+  wantsAddrV2: boolean;
+  wtxidRelay: boolean;
+}
+
+export interface Rtt {
+  lastMs: number | null;
+  minMs: number | null;
+}
+
+export interface DisconnectRecord {
+  reason: DisconnectReason;
+  message: string;
+  /** Whether the handshake had completed on the connection that ended. */
+  established: boolean;
+}
+
+export interface PeerContext {
+  options: PeerOptions;
+  retries: number;
+  maxRetries: number;
+  /** Connection attempts made so far, across the machine's whole life. */
+  attempts: number;
+  backoffMs: number;
+  nonce: bigint;
+  remote: RemoteInfo | null;
+  established: boolean;
+  pingNonce: bigint | null;
+  pingSentAt: number | null;
+  rtt: Rtt;
+  lastDisconnect: DisconnectRecord | null;
+  stopReason: StopReason | null;
+}
+
+/** An address heard from the peer, in one shape for `addr` and `addrv2`. */
+export interface HeardAddress {
+  network: AddrNetwork;
+  host: string;
+  port: number;
+  services: bigint;
+  /** Seconds since the epoch, as the sender claims. */
+  time: number;
+}
+
+// ---- events the machine receives ------------------------------------------------------------
+
+/** One event per decoded message: `payload.version`, `payload.ping`, ... */
+export type PayloadEvent = { [K in Command]: { type: `payload.${K}`; payload: Payloads[K] } }[Command];
+
+/** A well-formed message the codec does not decode (tx, block, ...). */
+export interface UnknownPayloadEvent {
+  type: 'payload.unknown';
+  command: string;
+  payload: Buffer;
+}
+
+export type SocketEvent =
+  | { type: 'socket.connected'; localAddress: string; localPort: number }
+  | { type: 'socket.data'; chunk: Buffer }
+  | { type: 'socket.closed' }
+  | { type: 'socket.error'; reason: DisconnectReason; message: string }
+  | { type: 'socket.overflow'; buffered: number };
+
+export type CodecEvent =
+  /** An encoded message on its way to the socket. */
+  | { type: 'codec.frame'; command: string; bytes: Buffer }
+  /** A message dropped on arrival (bad checksum, invalid command); the stream goes on. */
+  | { type: 'codec.dropped'; error: ProtocolError }
+  /** The stream cannot be trusted any more (wrong magic, oversized payload). */
+  | { type: 'codec.fatal'; error: ProtocolError }
+  /** A payload that failed to decode: a protocol violation. */
+  | { type: 'codec.invalid'; error: ProtocolError }
+  /** A message we were asked to send could not be encoded. */
+  | { type: 'codec.unencodable'; command: string; error: ProtocolError };
+
+export type CommandEvent =
+  | { type: 'CONNECT' }
+  | { type: 'STOP' }
+  | { type: 'SEND'; message: OutgoingMessage };
+
+export type PeerEvent = PayloadEvent | UnknownPayloadEvent | SocketEvent | CodecEvent | CommandEvent;
+
+// ---- what the machine tells its embedder (actor.on) -----------------------------------------
+
+export type PeerEmitted =
+  | { type: 'state'; state: LifecycleState; retries: number; reason: DisconnectReason | null }
+  | { type: 'handshake'; remote: RemoteInfo }
+  | { type: 'message'; direction: 'in' | 'out'; command: string; payload: unknown }
+  | { type: 'addresses'; addresses: HeardAddress[]; command: 'addr' | 'addrv2' }
+  | { type: 'rtt'; lastMs: number; minMs: number }
+  | { type: 'dropped'; error: ProtocolError }
+  | { type: 'disconnect'; reason: DisconnectReason; message: string; established: boolean }
+  | { type: 'send-rejected'; command: string; why: string };
+
+export interface PeerOutput {
+  reason: StopReason;
+  cause: DisconnectReason | null;
+  retries: number;
+}
+
+// ---- the contracts of the invoked actors (implemented in src/actors) -------------------------
+
+export interface SocketInput {
+  host: string;
+  port: number;
+  role: PeerRole;
+  maxSendBufferBytes: number;
+  /** For the inbound role: the accepted socket, opaque to the machine. */
+  accepted?: unknown;
+}
+
+export type SocketCommand = { type: 'write'; bytes: Buffer };
+
+export interface CodecInput {
+  network: NetworkName;
+}
+
+export type CodecCommand = { type: 'bytes'; chunk: Buffer } | { type: 'send'; message: OutgoingMessage };
+
+export type { VersionPayload };

@@ -1,0 +1,60 @@
+import { fromCallback } from 'xstate';
+import type { CodecCommand, CodecEvent, CodecInput, PeerEvent } from '../../machines/peer/types.js';
+import { decodePayload, encodeMessage } from '../protocol/codec.js';
+import { ProtocolError } from '../protocol/errors.js';
+import { Framer } from '../protocol/framer.js';
+import { NETWORKS } from '../protocol/networks.js';
+import { logger } from '../log.js';
+
+const log = logger('codec');
+
+const asProtocolError = (error: unknown, command?: string): ProtocolError =>
+  error instanceof ProtocolError ? error : new ProtocolError('invalid-field', String(error), command);
+
+/**
+ * The framer and the payload codecs as an actor: bytes in, `payload.<command>` events out,
+ * and messages to send turned into frames for the socket.
+ */
+export const frameCodec = fromCallback<CodecCommand, CodecInput>(({ input, sendBack, receive }) => {
+  const magic = NETWORKS[input.network].magic;
+  const framer = new Framer(magic);
+  let broken = false;
+  const fail = (event: CodecEvent): void => {
+    broken = true;
+    sendBack(event);
+  };
+
+  receive((command) => {
+    if (command.type === 'send') {
+      try {
+        sendBack({ type: 'codec.frame', command: command.message.command, bytes: encodeMessage(magic, command.message) });
+      } catch (error) {
+        sendBack({ type: 'codec.unencodable', command: command.message.command, error: asProtocolError(error) });
+      }
+      return;
+    }
+    if (broken) return;
+    for (const frame of framer.push(command.chunk)) {
+      if (frame.type === 'message') {
+        let event: PeerEvent;
+        try {
+          const message = decodePayload(frame.command, frame.payload);
+          event =
+            'unknown' in message
+              ? { type: 'payload.unknown', command: message.command, payload: message.payload }
+              : ({ type: `payload.${message.command}`, payload: message.payload } as PeerEvent);
+        } catch (error) {
+          log('invalid %s: %s', frame.command, (error as Error).message);
+          return fail({ type: 'codec.invalid', error: asProtocolError(error, frame.command) });
+        }
+        sendBack(event);
+      } else if (frame.type === 'dropped') {
+        log('dropped %s: %s', frame.command, frame.error.message);
+        sendBack({ type: 'codec.dropped', error: frame.error });
+      } else {
+        log('fatal: %s', frame.error.message);
+        return fail({ type: 'codec.fatal', error: frame.error });
+      }
+    }
+  });
+});

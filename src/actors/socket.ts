@@ -1,0 +1,70 @@
+import { connect, type Socket } from 'node:net';
+import { fromCallback } from 'xstate';
+import type { DisconnectReason, SocketCommand, SocketEvent, SocketInput } from '../../machines/peer/types.js';
+import { logger } from '../log.js';
+
+const log = logger('socket');
+
+const REASON_BY_CODE: Record<string, DisconnectReason> = {
+  ECONNREFUSED: 'connection-refused',
+  ENOTFOUND: 'dns-failure',
+  EAI_AGAIN: 'dns-failure',
+  EAI_FAIL: 'dns-failure',
+  EAI_NONAME: 'dns-failure',
+};
+
+export const reasonForSocketError = (error: NodeJS.ErrnoException): DisconnectReason =>
+  REASON_BY_CODE[error.code ?? ''] ?? 'socket-error';
+
+/**
+ * TCP over node:net. Dials (outbound) or adopts an accepted socket (inbound), forwards bytes to
+ * the machine, writes what it is told, and reports the first of error/close exactly once.
+ * No timers: the connect timeout is the machine's `connectTimeout` delay.
+ */
+export const tcpSocket = fromCallback<SocketCommand, SocketInput>(({ input, sendBack, receive }) => {
+  let ended = false;
+  const report = (event: SocketEvent): void => {
+    if (!ended) sendBack(event);
+  };
+  const finish = (event: SocketEvent): void => {
+    if (ended) return;
+    report(event);
+    ended = true;
+  };
+
+  const socket: Socket =
+    input.role === 'inbound' ? (input.accepted as Socket) : connect({ host: input.host, port: input.port });
+  socket.setNoDelay(true);
+  const announce = (): void => {
+    log('%s:%d connected', input.host, input.port);
+    report({ type: 'socket.connected', localAddress: socket.localAddress ?? '', localPort: socket.localPort ?? 0 });
+  };
+  if (input.role === 'inbound') queueMicrotask(announce);
+  else socket.once('connect', announce);
+
+  socket.on('data', (chunk: Buffer) => report({ type: 'socket.data', chunk }));
+  socket.on('error', (error: NodeJS.ErrnoException) => {
+    log('%s:%d error %s', input.host, input.port, error.message);
+    finish({ type: 'socket.error', reason: reasonForSocketError(error), message: error.message });
+  });
+  socket.on('close', () => finish({ type: 'socket.closed' }));
+
+  receive((command) => {
+    if (ended || socket.destroyed) return;
+    socket.write(command.bytes);
+    // A peer that stops reading must not make our memory grow with what it refuses to take.
+    if (socket.writableLength > input.maxSendBufferBytes) {
+      finish({ type: 'socket.overflow', buffered: socket.writableLength });
+    }
+  });
+
+  return () => {
+    ended = true;
+    socket.removeAllListeners('data');
+    socket.removeAllListeners('close');
+    socket.removeAllListeners('error');
+    // Errors after we let go (a late RST) must not become unhandled 'error' events.
+    socket.on('error', () => {});
+    socket.destroy();
+  };
+});

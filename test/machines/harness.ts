@@ -1,0 +1,99 @@
+// Runs the real peer machine (real TCP, real codec) on a simulated clock, and records what it emits
+// and which transitions it takes.
+import { type AnyTransitionDefinition, createActor, type InspectionEvent, SimulatedClock, toPromise, waitFor } from 'xstate';
+import { describeTransition } from '../../machines/describe.js';
+import { lifecycleState, type PeerMachine } from '../../machines/peer.js';
+import type { PeerInput } from '../../machines/peer/options.js';
+import type { LifecycleState, PeerEmitted, PeerOutput } from '../../machines/peer/types.js';
+import { createPeerMachine } from '../../src/peer.js';
+
+/** Transition keys taken by every machine run in this test file. */
+export const takenTransitions = new Set<string>();
+
+export const recordTransitions = (event: InspectionEvent): void => {
+  if (event.type !== '@xstate.microstep') return;
+  for (const t of event._transitions as AnyTransitionDefinition[]) takenTransitions.add(describeTransition(t).key);
+};
+
+export interface PeerRun {
+  actor: ReturnType<typeof createActor<PeerMachine>>;
+  clock: SimulatedClock;
+  emitted: PeerEmitted[];
+  /** Lifecycle names in the order they were entered. */
+  states(): LifecycleState[];
+  of<T extends PeerEmitted['type']>(type: T): Extract<PeerEmitted, { type: T }>[];
+  waitForState(state: LifecycleState): Promise<void>;
+  /** Waits (real time, bounded) until `predicate` holds for the emitted events. */
+  until(predicate: (emitted: PeerEmitted[]) => boolean): Promise<void>;
+  done: Promise<PeerOutput>;
+  /** Timers the machine still has scheduled on the simulated clock. */
+  pendingTimers(): number;
+}
+
+const WAIT_MS = 5000;
+
+export function runPeer(input: PeerInput, machine: PeerMachine = createPeerMachine()): PeerRun {
+  const clock = new SimulatedClock();
+  const emitted: PeerEmitted[] = [];
+  const actor = createActor(machine, {
+    clock,
+    inspect: recordTransitions,
+    input: {
+      network: 'regtest',
+      now: () => clock.now(),
+      ...input,
+      backoff: { jitter: 0, ...input.backoff },
+    },
+  });
+  const listeners = new Set<() => void>();
+  actor.on('*', (event) => {
+    emitted.push(event as PeerEmitted);
+    for (const l of listeners) l();
+  });
+  const done = toPromise(actor);
+  actor.start();
+  const until = (predicate: (e: PeerEmitted[]) => boolean): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (predicate(emitted)) return resolve();
+      const timer = setTimeout(() => {
+        listeners.delete(check);
+        reject(new Error(`condition not met within ${WAIT_MS} ms; states: ${run.states().join(' → ')}`));
+      }, WAIT_MS);
+      const check = (): void => {
+        if (!predicate(emitted)) return;
+        clearTimeout(timer);
+        listeners.delete(check);
+        resolve();
+      };
+      listeners.add(check);
+    });
+  const run: PeerRun = {
+    actor,
+    clock,
+    emitted,
+    states: () => emitted.flatMap((e) => (e.type === 'state' ? [e.state] : [])),
+    of: <T extends PeerEmitted['type']>(type: T) =>
+      emitted.filter((e): e is Extract<PeerEmitted, { type: T }> => e.type === type),
+    waitForState: async (state) => {
+      await waitFor(actor, (s) => lifecycleState(s) === state, { timeout: WAIT_MS });
+    },
+    until,
+    done,
+    pendingTimers: () => (clock as unknown as { timeouts: Map<unknown, unknown> }).timeouts.size,
+  };
+  return run;
+}
+
+/** TCP sockets, servers and timers of this process: what a test must leave as it found. */
+export function openHandles(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of process.getActiveResourcesInfo()) {
+    if (r === 'TCPSocketWrap' || r === 'TCPServerWrap' || r === 'Timeout') counts[r] = (counts[r] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** Lets pending close callbacks run, so that handle counts settle. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}

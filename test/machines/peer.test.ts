@@ -1,0 +1,404 @@
+// Every transition of the peer chart, each driven over real loopback TCP against a scripted peer,
+// with time simulated. The last test fails if the chart has a transition no test here takes.
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fromCallback } from 'xstate';
+import { listTransitions } from '../../machines/describe.js';
+import { peerMachine } from '../../machines/peer.js';
+import type { PeerInput } from '../../machines/peer/options.js';
+import type { SocketCommand, SocketInput } from '../../machines/peer/types.js';
+import { frameCodec } from '../../src/actors/codec.js';
+import { frame } from '../../src/protocol/codec.js';
+import { NETWORKS } from '../../src/protocol/networks.js';
+import { Services } from '../../src/protocol/limits.js';
+import { createPeerMachine } from '../../src/peer.js';
+import {
+  startScriptedPeer,
+  type ScriptedPeer,
+  type ScriptedPeerOptions,
+  VALID_PING_NONCE,
+} from '../peers/scripted-peer.js';
+import { openHandles, type PeerRun, runPeer, settle, takenTransitions } from './harness.js';
+
+const MAGIC = NETWORKS.regtest.magic;
+let baseline: Record<string, number>;
+const cleanups: (() => Promise<void> | void)[] = [];
+
+beforeEach(() => {
+  baseline = openHandles();
+});
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function scripted(options: ScriptedPeerOptions = {}): Promise<ScriptedPeer> {
+  const peer = await startScriptedPeer(options);
+  cleanups.push(() => peer.close());
+  return peer;
+}
+
+function run(input: Omit<PeerInput, 'host'> & { host?: string }, machine?: ReturnType<typeof createPeerMachine>): PeerRun {
+  const r = runPeer({ host: '127.0.0.1', ...input }, machine);
+  cleanups.push(() => {
+    r.actor.stop();
+  });
+  return r;
+}
+
+/** After the test's own cleanup: no socket, server or timer of the connection remains. */
+async function expectNothingLeft(r: PeerRun, ...peers: ScriptedPeer[]): Promise<void> {
+  expect(r.actor.getSnapshot().status).toBe('done');
+  expect(r.pendingTimers()).toBe(0);
+  for (const p of peers) await p.close();
+  await settle();
+  const now = openHandles();
+  for (const [kind, count] of Object.entries(now)) expect(count, kind).toBeLessThanOrEqual(baseline[kind] ?? 0);
+}
+
+const connectTo = (peer: ScriptedPeer, extra: Omit<PeerInput, 'host'> = {}): PeerRun =>
+  run({ port: peer.port, connectOnStart: true, maxRetries: 0, ...extra });
+
+/** A transport that never opens: the only way to meet a connect timeout on loopback. */
+const neverOpens = fromCallback<SocketCommand, SocketInput>(() => () => {});
+const machineWithSilentTransport = () =>
+  peerMachine.provide({ actors: { socket: neverOpens, codec: frameCodec } });
+
+describe('a healthy peer', () => {
+  it('handshakes, negotiates, pings, answers pings, learns addrv2 addresses, and stops when the peer leaves', async () => {
+    const peer = await scripted({
+      negotiate: true,
+      addrv2: true,
+      addresses: [{ time: 1_700_000_000, services: 9n, host: '127.0.0.7', port: 18444 }],
+    });
+    const r = connectTo(peer);
+    await r.waitForState('connected');
+    const [handshake] = r.of('handshake');
+    expect(handshake?.remote).toMatchObject({ version: 70016, userAgent: '/scripted:0.1/', wantsAddrV2: true, wtxidRelay: true });
+
+    await r.until((e) => e.some((x) => x.type === 'addresses') && e.some((x) => x.type === 'rtt'));
+    expect(r.of('addresses')[0]).toMatchObject({
+      command: 'addrv2',
+      addresses: [{ network: 'ipv4', host: '127.0.0.7', port: 18444, services: 9n }],
+    });
+
+    const conn = await peer.waitForConnection();
+    conn.send({ command: 'ping', payload: { nonce: 42n } });
+    expect((await conn.waitFor('pong')).payload.nonce).toBe(42n);
+
+    r.actor.send({ type: 'SEND', message: { command: 'getheaders', payload: { version: 70016, locator: [], stopHash: Buffer.alloc(32) } } });
+    await conn.waitFor('getheaders');
+
+    // The next ping comes one interval after the pong.
+    const pingsBefore = conn.received.filter((m) => m.command === 'ping').length;
+    r.clock.increment(120_000);
+    await conn.waitFor('ping', () => conn.received.filter((m) => m.command === 'ping').length > pingsBefore);
+
+    conn.close();
+    expect(await r.done).toEqual({ reason: 'disconnected', cause: 'socket-closed', retries: 0 });
+    expect(r.states()).toEqual(['connecting', 'handshaking', 'connected', 'stopped']);
+    await expectNothingLeft(r, peer);
+  });
+
+  it('learns addresses from a version 1 addr and reports every message both ways', async () => {
+    const peer = await scripted({ addresses: [{ time: 1_700_000_000, services: 1n, host: '127.0.0.9', port: 18444 }] });
+    const r = connectTo(peer);
+    await r.until((e) => e.some((x) => x.type === 'addresses'));
+    expect(r.of('addresses')[0]).toMatchObject({ command: 'addr', addresses: [{ network: 'ipv4', host: '127.0.0.9' }] });
+    const out = r.of('message').filter((m) => m.direction === 'out').map((m) => m.command);
+    const inbound = r.of('message').filter((m) => m.direction === 'in').map((m) => m.command);
+    expect(out).toEqual(expect.arrayContaining(['version', 'wtxidrelay', 'sendaddrv2', 'verack', 'getaddr', 'ping']));
+    expect(inbound).toEqual(expect.arrayContaining(['version', 'verack', 'addr']));
+    r.actor.send({ type: 'STOP' });
+    expect(await r.done).toEqual({ reason: 'user-stop', cause: 'user-stop', retries: 0 });
+    await expectNothingLeft(r, peer);
+  });
+
+  it('keeps the connection after a bad checksum: the message is dropped, the next one answered', async () => {
+    const peer = await scripted({ behaviour: 'bad-checksum' });
+    const r = connectTo(peer);
+    const conn = await peer.waitForConnection();
+    const pong = await conn.waitFor('pong');
+    expect(pong.payload.nonce).toBe(VALID_PING_NONCE);
+    expect(r.of('dropped')[0]?.error.code).toBe('bad-checksum');
+    expect(conn.received.filter((m) => m.command === 'pong')).toHaveLength(1);
+    expect(r.states().at(-1)).toBe('connected');
+    r.actor.send({ type: 'STOP' });
+    await r.done;
+    await expectNothingLeft(r, peer);
+  });
+});
+
+describe('commands from outside', () => {
+  it('rests in disconnected until CONNECT; SEND there is rejected; STOP there stops at once', async () => {
+    const peer = await scripted();
+    const r = run({ port: peer.port, maxRetries: 0 });
+    expect(r.states()).toEqual(['disconnected']);
+    r.actor.send({ type: 'SEND', message: { command: 'mempool', payload: {} } });
+    expect(r.of('send-rejected')[0]).toMatchObject({ command: 'mempool', why: 'not connected' });
+    r.actor.send({ type: 'CONNECT' });
+    await r.waitForState('connected');
+    r.actor.send({ type: 'STOP' });
+    await r.done;
+
+    const idle = run({ port: peer.port });
+    idle.actor.send({ type: 'STOP' });
+    expect(await idle.done).toEqual({ reason: 'user-stop', cause: null, retries: 0 });
+    await expectNothingLeft(r, peer);
+  });
+
+  it('rejects a SEND that cannot be encoded, and keeps the connection', async () => {
+    const peer = await scripted();
+    const r = connectTo(peer);
+    await r.waitForState('connected');
+    r.actor.send({ type: 'SEND', message: { command: 'inv', payload: { items: [{ type: 1, hash: Buffer.alloc(31) }] } } });
+    await r.until((e) => e.some((x) => x.type === 'send-rejected'));
+    expect(r.of('send-rejected')[0]?.why).toMatch(/32 bytes/);
+    expect(r.states().at(-1)).toBe('connected');
+    r.actor.send({ type: 'STOP' });
+    await r.done;
+    await expectNothingLeft(r, peer);
+  });
+
+  it('STOP in connecting, handshaking and backoff ends at once with user-stop', async () => {
+    const connecting = run({ port: 1, connectOnStart: true }, machineWithSilentTransport());
+    connecting.actor.send({ type: 'STOP' });
+    expect(await connecting.done).toEqual({ reason: 'user-stop', cause: 'user-stop', retries: 0 });
+
+    const silent = await scripted({ behaviour: 'silent' });
+    const handshaking = connectTo(silent);
+    await handshaking.waitForState('handshaking');
+    handshaking.actor.send({ type: 'STOP' });
+    expect(await handshaking.done).toEqual({ reason: 'user-stop', cause: 'user-stop', retries: 0 });
+
+    const refusing = await scripted();
+    await refusing.stopListening();
+    const backoff = run({ port: refusing.port, connectOnStart: true, maxRetries: 5 });
+    await backoff.waitForState('backoff');
+    backoff.actor.send({ type: 'STOP' });
+    expect(await backoff.done).toEqual({ reason: 'user-stop', cause: 'connection-refused', retries: 1 });
+    for (const r of [connecting, handshaking, backoff]) expect(r.pendingTimers()).toBe(0);
+    await expectNothingLeft(backoff, silent, refusing);
+  });
+
+  it('CONNECT in backoff skips the wait', async () => {
+    const peer = await scripted();
+    await peer.stopListening();
+    const r = run({ port: peer.port, connectOnStart: true, maxRetries: 3, backoff: { initialMs: 60_000 } });
+    await r.waitForState('backoff');
+    await peer.listenAgain();
+    r.actor.send({ type: 'CONNECT' });
+    await r.waitForState('connected');
+    expect(r.states()).toEqual(['connecting', 'backoff', 'connecting', 'handshaking', 'connected']);
+    r.actor.send({ type: 'STOP' });
+    await r.done;
+    await expectNothingLeft(r, peer);
+  });
+});
+
+describe('disconnect policies', () => {
+  it('idle: a lost peer sends the machine back to disconnected, and CONNECT brings it back', async () => {
+    const peer = await scripted();
+    const r = connectTo(peer, { onDisconnect: 'idle' });
+    await r.waitForState('connected');
+    (await peer.waitForConnection()).close();
+    await r.waitForState('disconnected');
+    expect(r.pendingTimers()).toBe(0);
+    r.actor.send({ type: 'CONNECT' });
+    await r.waitForState('connected');
+    expect(r.states()).toEqual(['connecting', 'handshaking', 'connected', 'disconnected', 'connecting', 'handshaking', 'connected']);
+    r.actor.send({ type: 'STOP' });
+    await r.done;
+    await expectNothingLeft(r, peer);
+  });
+
+  it('reconnect: retries start from 0 again after every completed handshake', async () => {
+    const peer = await scripted();
+    const r = connectTo(peer, { onDisconnect: 'reconnect', maxRetries: 2, backoff: { initialMs: 1000, multiplier: 2 } });
+    await r.waitForState('connected');
+    (await peer.waitForConnection()).close();
+    await r.waitForState('backoff');
+    r.clock.increment(1000);
+    await r.until((e) => e.filter((x) => x.type === 'state' && x.state === 'connected').length === 2);
+    expect(r.of('state').filter((s) => s.state === 'connected').map((s) => s.retries)).toEqual([0, 0]);
+
+    await peer.stopListening(); // also drops the open connection
+    await r.until((e) => e.filter((x) => x.type === 'state' && x.state === 'backoff').length === 2);
+    r.clock.increment(1000);
+    await r.until((e) => e.filter((x) => x.type === 'state' && x.state === 'backoff').length === 3);
+    r.clock.increment(2000);
+    expect(await r.done).toEqual({ reason: 'max-retries', cause: 'connection-refused', retries: 2 });
+    await expectNothingLeft(r, peer);
+  });
+});
+
+describe('faults', () => {
+  const cases: [ScriptedPeerOptions['behaviour'], string, Partial<PeerInput>?][] = [
+    ['close-on-accept', 'socket-closed'],
+    ['close-after-version', 'socket-closed'],
+    ['garbage', 'framing-error'],
+    ['wrong-magic', 'framing-error'],
+    ['oversized', 'framing-error'],
+    ['malformed-version', 'protocol-violation'],
+    ['old-version', 'peer-version-too-old'],
+    ['echo-nonce', 'self-connection'],
+    ['normal', 'missing-services', { requiredServices: Services.COMPACT_FILTERS }],
+  ];
+  for (const [behaviour, cause, extra] of cases) {
+    it(`${behaviour}${extra ? ' (required services)' : ''} → stopped, cause ${cause}, nothing left behind`, async () => {
+      const peer = await scripted({ behaviour });
+      const r = connectTo(peer, extra);
+      expect(await r.done).toEqual({ reason: 'max-retries', cause, retries: 0 });
+      expect(r.states().at(-1)).toBe('stopped');
+      expect(r.states()).not.toContain('connected');
+      await expectNothingLeft(r, peer);
+    });
+  }
+
+  it('connection refused: exactly 1 + maxRetries attempts with the configured delays between them', async () => {
+    const peer = await scripted();
+    await peer.stopListening();
+    const r = connectTo(peer, { maxRetries: 3, backoff: { initialMs: 1000, multiplier: 2, maxMs: 3000 } });
+    const delays = [1000, 2000, 3000];
+    for (const [i, delay] of delays.entries()) {
+      await r.until((e) => e.filter((x) => x.type === 'state' && x.state === 'backoff').length === i + 1);
+      expect(r.actor.getSnapshot().context.backoffMs).toBe(delay);
+      r.clock.increment(delay - 1);
+      expect(r.actor.getSnapshot().value).toBe('backoff');
+      r.clock.increment(1);
+    }
+    expect(await r.done).toEqual({ reason: 'max-retries', cause: 'connection-refused', retries: 3 });
+    expect(r.actor.getSnapshot().context.attempts).toBe(4);
+    expect(r.of('disconnect').map((d) => d.reason)).toEqual(Array(4).fill('connection-refused'));
+    await expectNothingLeft(r, peer);
+  });
+
+  it('maxRetries 0 means one attempt', async () => {
+    const peer = await scripted();
+    await peer.stopListening();
+    const r = connectTo(peer, { maxRetries: 0 });
+    expect(await r.done).toEqual({ reason: 'max-retries', cause: 'connection-refused', retries: 0 });
+    expect(r.actor.getSnapshot().context.attempts).toBe(1);
+    await expectNothingLeft(r, peer);
+  });
+
+  it('close in the middle of a message, after the handshake → disconnected under the stop policy', async () => {
+    const peer = await scripted({ behaviour: 'close-mid-message' });
+    const r = connectTo(peer);
+    expect(await r.done).toEqual({ reason: 'disconnected', cause: 'socket-closed', retries: 0 });
+    expect(r.states()).toContain('connected');
+    await expectNothingLeft(r, peer);
+  });
+
+  it('a reset connection is a socket error', async () => {
+    const peer = await scripted();
+    const r = connectTo(peer);
+    await r.waitForState('connected');
+    (await peer.waitForConnection()).socket.resetAndDestroy();
+    expect(await r.done).toEqual({ reason: 'disconnected', cause: 'socket-error', retries: 0 });
+    expect(r.of('disconnect')[0]?.message).toMatch(/ECONNRESET/);
+    await expectNothingLeft(r, peer);
+  });
+
+  it('a peer that never answers: handshake timeout after 60 s of simulated time', async () => {
+    const peer = await scripted({ behaviour: 'silent' });
+    const r = connectTo(peer);
+    await r.waitForState('handshaking');
+    r.clock.increment(59_999);
+    expect(r.states().at(-1)).toBe('handshaking');
+    r.clock.increment(1);
+    expect(await r.done).toEqual({ reason: 'max-retries', cause: 'handshake-timeout', retries: 0 });
+    await expectNothingLeft(r, peer);
+  });
+
+  it('a peer that never answers our ping: ping timeout after 20 min', async () => {
+    const peer = await scripted({ behaviour: 'no-pong' });
+    const r = connectTo(peer);
+    await r.waitForState('connected');
+    await (await peer.waitForConnection()).waitFor('ping');
+    r.clock.increment(20 * 60_000);
+    expect(await r.done).toEqual({ reason: 'disconnected', cause: 'ping-timeout', retries: 0 });
+    await expectNothingLeft(r, peer);
+  });
+
+  it('connect timeout, with a transport that never opens', async () => {
+    const r = run({ port: 1, connectOnStart: true, maxRetries: 0, connectTimeoutMs: 5000 }, machineWithSilentTransport());
+    r.clock.increment(4999);
+    expect(r.states()).toEqual(['connecting']);
+    r.clock.increment(1);
+    expect(await r.done).toEqual({ reason: 'max-retries', cause: 'connect-timeout', retries: 0 });
+    expect(r.pendingTimers()).toBe(0);
+  });
+
+  it('a payload that fails to decode after the handshake is a protocol violation', async () => {
+    const peer = await scripted();
+    const r = connectTo(peer);
+    await r.waitForState('connected');
+    const conn = await peer.waitForConnection();
+    const tooMany = Buffer.from([0xfe, 0x51, 0xc3, 0x00, 0x00]); // inv count 50,001, no entries
+    conn.sendRaw(frame(MAGIC, 'inv', tooMany));
+    expect(await r.done).toEqual({ reason: 'disconnected', cause: 'protocol-violation', retries: 0 });
+    await expectNothingLeft(r, peer);
+  });
+
+  for (const command of ['wtxidrelay', 'sendaddrv2'] as const) {
+    it(`${command} after verack is a protocol violation`, async () => {
+      const peer = await scripted();
+      const r = connectTo(peer);
+      await r.waitForState('connected');
+      (await peer.waitForConnection()).send({ command, payload: {} });
+      expect(await r.done).toEqual({ reason: 'disconnected', cause: 'protocol-violation', retries: 0 });
+      await expectNothingLeft(r, peer);
+    });
+  }
+
+  it('a peer that never reads: disconnected once our send queue passes the bound', async () => {
+    const peer = await scripted({ behaviour: 'no-read' });
+    const r = connectTo(peer, { maxSendBufferBytes: 1_000_000 });
+    await r.waitForState('connected');
+    const items = Array.from({ length: 50_000 }, (_, i) => ({ type: 1, hash: Buffer.alloc(32, i & 0xff) }));
+    const bigInv = { type: 'SEND' as const, message: { command: 'inv' as const, payload: { items } } };
+    for (let i = 0; i < 40 && r.actor.getSnapshot().status === 'active'; i++) {
+      r.actor.send(bigInv);
+      await settle();
+    }
+    expect(await r.done).toEqual({ reason: 'disconnected', cause: 'send-buffer-full', retries: 0 });
+    await expectNothingLeft(r, peer);
+  });
+});
+
+describe('inbound role', () => {
+  it('waits for the remote version, answers with its own, and completes the handshake', async () => {
+    const accepted: Socket[] = [];
+    const inboundRuns: PeerRun[] = [];
+    const server: Server = createServer((socket) => {
+      accepted.push(socket);
+      inboundRuns.push(
+        run({ role: 'inbound', accepted: socket, host: socket.remoteAddress!, port: socket.remotePort!, connectOnStart: true }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const port = (server.address() as { port: number }).port;
+
+    const outbound = run({ port, connectOnStart: true, maxRetries: 0 });
+    await outbound.waitForState('connected');
+    const inbound = inboundRuns[0]!;
+    await inbound.waitForState('connected');
+    expect(inbound.of('handshake')[0]?.remote.userAgent).toMatch(/^\/btc-statechart:/);
+    expect(outbound.of('handshake')[0]?.remote.userAgent).toMatch(/^\/btc-statechart:/);
+    outbound.actor.send({ type: 'STOP' });
+    // A stop destroys the socket at once; with bytes still unread the kernel answers with a reset.
+    expect(await inbound.done).toMatchObject({ reason: 'disconnected', cause: expect.stringMatching(/^socket-(closed|error)$/) });
+    await outbound.done;
+    expect(accepted).toHaveLength(1);
+  });
+});
+
+describe('the chart', () => {
+  it('every transition is taken by a test in this file', () => {
+    const all = listTransitions(peerMachine).map((t) => t.key);
+    const missing = all.filter((key) => !takenTransitions.has(key));
+    expect(missing).toEqual([]);
+  });
+});
