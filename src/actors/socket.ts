@@ -1,6 +1,8 @@
-import { connect, type Socket } from 'node:net';
+import type { LookupAddress } from 'node:dns';
+import { connect, isIP, type LookupFunction, type Socket } from 'node:net';
 import { fromCallback } from 'xstate';
 import type { DisconnectReason, SocketCommand, SocketEvent, SocketInput } from '../../machines/peer/types.js';
+import { type HostResolver, pickOne } from '../dns.js';
 import { logger } from '../log.js';
 
 const log = logger('socket');
@@ -16,55 +18,94 @@ const REASON_BY_CODE: Record<string, DisconnectReason> = {
 export const reasonForSocketError = (error: NodeJS.ErrnoException): DisconnectReason =>
   REASON_BY_CODE[error.code ?? ''] ?? 'socket-error';
 
+export interface TcpSocketOptions {
+  /** How host names are turned into addresses; default: the system resolver. */
+  resolve?: HostResolver;
+}
+
 /**
  * TCP over node:net. Dials (outbound) or adopts an accepted socket (inbound), forwards bytes to
  * the machine, writes what it is told, and reports the first of error/close exactly once.
- * No timers: the connect timeout is the machine's `connectTimeout` delay.
+ * No timers: the connect timeout is the machine's `connectTimeout` delay, which also bounds
+ * name resolution.
  */
-export const tcpSocket = fromCallback<SocketCommand, SocketInput>(({ input, sendBack, receive }) => {
-  let ended = false;
-  const report = (event: SocketEvent): void => {
-    if (!ended) sendBack(event);
-  };
-  const finish = (event: SocketEvent): void => {
-    if (ended) return;
-    report(event);
-    ended = true;
-  };
+export const createTcpSocket = (options: TcpSocketOptions = {}) =>
+  fromCallback<SocketCommand, SocketInput>(({ input, sendBack, receive }) => {
+    let ended = false;
+    const report = (event: SocketEvent): void => {
+      if (!ended) sendBack(event);
+    };
+    const finish = (event: SocketEvent): void => {
+      if (ended) return;
+      report(event);
+      ended = true;
+    };
 
-  const socket: Socket =
-    input.role === 'inbound' ? (input.accepted as Socket) : connect({ host: input.host, port: input.port });
-  socket.setNoDelay(true);
-  const announce = (): void => {
-    log('%s:%d connected', input.host, input.port);
-    report({ type: 'socket.connected', localAddress: socket.localAddress ?? '', localPort: socket.localPort ?? 0 });
-  };
-  if (input.role === 'inbound') queueMicrotask(announce);
-  else socket.once('connect', announce);
+    const socket: Socket =
+      input.role === 'inbound'
+        ? (input.accepted as Socket)
+        : connect({
+            host: input.host,
+            port: input.port,
+            lookup: options.resolve && lookupWith(options.resolve),
+          });
+    socket.setNoDelay(true);
+    const announce = (): void => {
+      log('%s:%d connected', input.host, input.port);
+      report({
+        type: 'socket.connected',
+        localAddress: socket.localAddress ?? '',
+        localPort: socket.localPort ?? 0,
+      });
+    };
+    if (input.role === 'inbound') queueMicrotask(announce);
+    else socket.once('connect', announce);
 
-  socket.on('data', (chunk: Buffer) => report({ type: 'socket.data', chunk }));
-  socket.on('error', (error: NodeJS.ErrnoException) => {
-    log('%s:%d error %s', input.host, input.port, error.message);
-    finish({ type: 'socket.error', reason: reasonForSocketError(error), message: error.message });
+    socket.on('data', (chunk: Buffer) => report({ type: 'socket.data', chunk }));
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      log('%s:%d error %s', input.host, input.port, error.message);
+      finish({ type: 'socket.error', reason: reasonForSocketError(error), message: error.message });
+    });
+    socket.on('close', () => finish({ type: 'socket.closed' }));
+
+    receive((command) => {
+      if (ended || socket.destroyed) return;
+      socket.write(command.bytes);
+      // A peer that stops reading must not make our memory grow with what it refuses to take.
+      if (socket.writableLength > input.maxSendBufferBytes) {
+        finish({ type: 'socket.overflow', buffered: socket.writableLength });
+      }
+    });
+
+    return () => {
+      ended = true;
+      socket.removeAllListeners('data');
+      socket.removeAllListeners('close');
+      socket.removeAllListeners('error');
+      // Errors after we let go (a late RST) must not become unhandled 'error' events.
+      socket.on('error', () => {});
+      socket.destroy();
+    };
   });
-  socket.on('close', () => finish({ type: 'socket.closed' }));
 
-  receive((command) => {
-    if (ended || socket.destroyed) return;
-    socket.write(command.bytes);
-    // A peer that stops reading must not make our memory grow with what it refuses to take.
-    if (socket.writableLength > input.maxSendBufferBytes) {
-      finish({ type: 'socket.overflow', buffered: socket.writableLength });
-    }
-  });
+export const tcpSocket = createTcpSocket();
 
-  return () => {
-    ended = true;
-    socket.removeAllListeners('data');
-    socket.removeAllListeners('close');
-    socket.removeAllListeners('error');
-    // Errors after we let go (a late RST) must not become unhandled 'error' events.
-    socket.on('error', () => {});
-    socket.destroy();
+/** Adapts a HostResolver to the `lookup` hook of net.connect, choosing one address at random. */
+function lookupWith(resolve: HostResolver): LookupFunction {
+  return (hostname, lookupOptions, callback) => {
+    const reply = callback as (error: Error | null, address: string | LookupAddress[], family?: number) => void;
+    resolve(hostname).then(
+      (addresses) => {
+        const address = pickOne(addresses);
+        const family = isIP(address) || 4;
+        // With autoSelectFamily (Node's default) net asks for every address; we give the one we chose.
+        if (lookupOptions.all) reply(null, [{ address, family }]);
+        else reply(null, address, family);
+      },
+      (error: NodeJS.ErrnoException) => {
+        error.code ??= 'ENOTFOUND';
+        reply(error, '', 4);
+      },
+    );
   };
-});
+}

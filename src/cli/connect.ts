@@ -1,0 +1,117 @@
+import { toPromise } from 'xstate';
+import { peerMachine } from '../../machines/peer.js';
+import type { PeerInput } from '../../machines/peer/options.js';
+import type { PeerOutput } from '../../machines/peer/types.js';
+import { frameCodec } from '../actors/codec.js';
+import { createTcpSocket } from '../actors/socket.js';
+import { createResolver, pickOne } from '../dns.js';
+import { PACKAGE_NAME } from '../package-info.js';
+import { createPeer, type PeerActor } from '../peer.js';
+import {
+  type Endpoint,
+  formatEndpoint,
+  formatOptions,
+  integerOption,
+  networkOption,
+  PEER_OPTIONS,
+  type ParsedArgs,
+  parseCommandLine,
+  parseEndpoint,
+} from './options.js';
+import { humanReporter, jsonReporter, type Reporter, type ReporterStreams } from './output.js';
+import { EXIT_GAVE_UP, EXIT_OK, UsageError } from './usage-error.js';
+
+export interface CommandIo extends ReporterStreams {
+  /** Where SIGINT/SIGTERM arrive; the process in production, an EventEmitter in tests. */
+  signals: NodeJS.EventEmitter;
+}
+
+const CONNECT_OPTIONS = {
+  ...PEER_OPTIONS,
+  'on-disconnect': { type: 'string', default: 'stop', hint: 'stop|reconnect', help: 'what follows the loss of an established peer' },
+} as const;
+
+export const CONNECT_USAGE = `Usage: bitcoin-node connect [host[:port] ...] [options]
+
+Connects to each peer given (default port: the network's), or, with none, to one address from the
+network's DNS seeds. Ends when every peer has stopped: exit 0, or 2 if a peer gave up at --max-retries.
+
+Options:
+${formatOptions(CONNECT_OPTIONS)}`;
+
+/** Peer options shared by `connect` and the commands that dial many peers. */
+export function peerInputFromArgs(values: ParsedArgs['values']): Omit<PeerInput, 'host'> {
+  const network = networkOption(values);
+  return {
+    network: network.name,
+    maxRetries: integerOption(values, 'max-retries'),
+    backoff: { initialMs: integerOption(values, 'backoff') },
+    connectTimeoutMs: integerOption(values, 'connect-timeout'),
+    handshakeTimeoutMs: integerOption(values, 'handshake-timeout'),
+    pingIntervalMs: integerOption(values, 'ping-interval'),
+    pingTimeoutMs: integerOption(values, 'ping-timeout'),
+    userAgent: String(values['user-agent']),
+  };
+}
+
+export async function runConnect(args: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommandLine(args, CONNECT_OPTIONS);
+  if (values.help) {
+    io.stdout.write(`${CONNECT_USAGE}\n`);
+    return EXIT_OK;
+  }
+  const network = networkOption(values);
+  const policy = String(values['on-disconnect']);
+  if (policy !== 'stop' && policy !== 'reconnect') {
+    throw new UsageError(`--on-disconnect must be stop or reconnect, got ${JSON.stringify(policy)}`);
+  }
+  const input = { ...peerInputFromArgs(values), onDisconnect: policy } as const;
+  const servers = (values['dns-server'] as string[] | undefined) ?? [];
+  for (const server of servers) parseEndpoint(server, 53, '--dns-server');
+
+  let endpoints: Endpoint[];
+  if (positionals.length > 0) {
+    endpoints = positionals.map((p) => parseEndpoint(p, network.defaultPort));
+  } else if (network.dnsSeeds.length > 0) {
+    // DNS seeds answer each query with a fresh random sample, so every retry resolves again.
+    endpoints = [{ host: pickOne(network.dnsSeeds), port: network.defaultPort }];
+  } else {
+    throw new UsageError(`${network.name} has no DNS seeds: name a peer, e.g. bitcoin-node connect 127.0.0.1:${network.defaultPort}`);
+  }
+
+  const reporter: Reporter = values.json ? jsonReporter(io) : humanReporter(io);
+  const machine = peerMachine.provide({
+    actors: { socket: createTcpSocket({ resolve: createResolver({ servers }) }), codec: frameCodec },
+  });
+  const actors: PeerActor[] = [];
+  const stopAll = (): void => {
+    for (const actor of actors) actor.send({ type: 'STOP' });
+  };
+  io.signals.on('SIGINT', stopAll);
+  io.signals.on('SIGTERM', stopAll);
+
+  try {
+    const outputs = await Promise.all(
+      endpoints.map((endpoint) => {
+        const name = formatEndpoint(endpoint);
+        const actor = createPeer({ ...input, ...endpoint, connectOnStart: true }, { machine });
+        actor.on('*', (event) => {
+          reporter.event(name, event);
+          if (event.type === 'disconnect' && event.reason === 'dns-failure') {
+            reporter.note(`${PACKAGE_NAME}: could not resolve ${endpoint.host} (${event.message}); without internet access, name a peer by address`);
+          }
+        });
+        actors.push(actor);
+        actor.start();
+        return toPromise(actor).then((output: PeerOutput) => {
+          reporter.stopped(name, output);
+          return output;
+        });
+      }),
+    );
+    return outputs.some((o) => o.reason === 'max-retries') ? EXIT_GAVE_UP : EXIT_OK;
+  } finally {
+    io.signals.off('SIGINT', stopAll);
+    io.signals.off('SIGTERM', stopAll);
+  }
+}

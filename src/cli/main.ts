@@ -1,0 +1,45 @@
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../package-info.js';
+import { type CommandIo, CONNECT_USAGE, runConnect } from './connect.js';
+import { DECODE_USAGE, runDecode } from './decode.js';
+import { EXIT_OK, EXIT_USAGE, UsageError } from './usage-error.js';
+
+export const USAGE = `Usage: bitcoin-node <command> [options]
+
+Commands:
+  connect [host[:port] ...]   connect to peers (or a DNS seed), handshake, stay alive, back off, stop
+  decode <hex | ->            decode one framed P2P message to JSON
+
+Run bitcoin-node <command> --help for its options.
+  -h, --help      show this help
+  -v, --version   show the version (${PACKAGE_VERSION})`;
+
+export type MainIo = CommandIo & { stdin: NodeJS.ReadableStream };
+
+const COMMANDS: Record<string, { run: (args: string[], io: MainIo) => Promise<number>; usage: string }> = {
+  connect: { run: runConnect, usage: CONNECT_USAGE },
+  decode: { run: runDecode, usage: DECODE_USAGE },
+};
+
+/** Runs the CLI and returns its exit code; never throws for bad input. */
+export async function main(argv: string[], io: MainIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    io.stdout.write(`${USAGE}\n`);
+    return command === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  if (command === '--version' || command === '-v') {
+    io.stdout.write(`${PACKAGE_NAME} ${PACKAGE_VERSION}\n`);
+    return EXIT_OK;
+  }
+  const entry = COMMANDS[command];
+  try {
+    if (!entry) throw new UsageError(`unknown command ${JSON.stringify(command)}; try bitcoin-node --help`);
+    return await entry.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`bitcoin-node: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+}

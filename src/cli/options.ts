@@ -1,0 +1,103 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DEFAULT_BACKOFF, DEFAULTS } from '../../machines/peer/options.js';
+import { type Network, networkByName } from '../protocol/networks.js';
+import { UsageError } from './usage-error.js';
+
+export const DEFAULT_INSPECT_HOST = '127.0.0.1';
+export const DEFAULT_INSPECT_PORT = 4848;
+
+/** The options every command that dials peers shares, with the defaults `--help` shows. */
+export const PEER_OPTIONS = {
+  network: { type: 'string', default: 'mainnet', hint: 'mainnet|testnet3|testnet4|signet|regtest', help: 'network to speak (testnet = testnet3)' },
+  'max-retries': { type: 'string', default: String(DEFAULTS.maxRetries), hint: 'n', help: 'retries after a failed attempt before giving up' },
+  backoff: { type: 'string', default: String(DEFAULT_BACKOFF.initialMs), hint: 'ms', help: 'first backoff delay; doubles per retry, capped at 60000' },
+  'connect-timeout': { type: 'string', default: String(DEFAULTS.connectTimeoutMs), hint: 'ms', help: 'TCP connect (and name resolution) timeout' },
+  'handshake-timeout': { type: 'string', default: String(DEFAULTS.handshakeTimeoutMs), hint: 'ms', help: 'version/verack handshake timeout' },
+  'ping-interval': { type: 'string', default: String(DEFAULTS.pingIntervalMs), hint: 'ms', help: 'time between our pings' },
+  'ping-timeout': { type: 'string', default: String(DEFAULTS.pingTimeoutMs), hint: 'ms', help: 'how long to wait for a pong' },
+  'user-agent': { type: 'string', default: DEFAULTS.userAgent, hint: 'text', help: 'user agent we announce' },
+  'dns-server': { type: 'string', multiple: true, hint: 'host[:port]', help: 'resolve names through this DNS server (repeatable); default: the system resolver' },
+  json: { type: 'boolean', default: false, help: 'JSON Lines on stdout instead of human output' },
+  help: { type: 'boolean', short: 'h', default: false, help: 'show this help' },
+} as const satisfies Record<string, OptionSpec>;
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  default?: string | boolean;
+  multiple?: boolean;
+  short?: string;
+  hint?: string;
+  help: string;
+}
+
+export type OptionSpecs = Record<string, OptionSpec>;
+
+export interface ParsedArgs {
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+}
+
+/**
+ * parseArgs, plus the one form it lacks: an option with an optional value (`--inspect` alone
+ * means the default address, `--inspect=PORT` a chosen one).
+ */
+export function parseCommandLine(args: string[], specs: OptionSpecs, optionalValues: Record<string, string> = {}): ParsedArgs {
+  const normalised = args.map((arg) => (Object.hasOwn(optionalValues, arg.slice(2)) && arg.startsWith('--') ? `${arg}=${optionalValues[arg.slice(2)]}` : arg));
+  const options: ParseArgsConfig['options'] = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    options[name] = { type: spec.type, ...(spec.multiple ? { multiple: true } : {}), ...(spec.short ? { short: spec.short } : {}), ...(spec.default !== undefined ? { default: spec.default } : {}) };
+  }
+  try {
+    const { values, positionals } = parseArgs({ args: normalised, options, allowPositionals: true, strict: true });
+    return { values: values as ParsedArgs['values'], positionals };
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n')[0]!);
+  }
+}
+
+export function formatOptions(specs: OptionSpecs): string {
+  const rows = Object.entries(specs).map(([name, spec]) => {
+    const left = `  ${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.hint && spec.type === 'string' ? ` <${spec.hint}>` : ''}`;
+    const def = spec.default !== undefined && spec.type === 'string' ? ` (default: ${spec.default})` : '';
+    return [left, `${spec.help}${def}`] as const;
+  });
+  const width = Math.max(...rows.map(([l]) => l.length)) + 2;
+  return rows.map(([l, r]) => l.padEnd(width) + r).join('\n');
+}
+
+export function integerOption(values: ParsedArgs['values'], name: string): number {
+  const raw = values[name];
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+    throw new UsageError(`--${name} must be a whole number${name === 'max-retries' ? '' : ' of milliseconds'}, got ${JSON.stringify(raw)}`);
+  }
+  return Number(raw);
+}
+
+export function networkOption(values: ParsedArgs['values']): Network {
+  const name = String(values.network);
+  const network = networkByName(name);
+  if (!network) throw new UsageError(`--network must be mainnet, testnet3 (or testnet), testnet4, signet or regtest, got ${JSON.stringify(name)}`);
+  return network;
+}
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+/** `host`, `host:port`, `[v6]`, `[v6]:port`, or a bare IPv6 address. */
+export function parseEndpoint(text: string, defaultPort: number, what = 'peer'): Endpoint {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  let host: string;
+  let port: string | undefined;
+  if (bracketed) [, host = '', port] = bracketed;
+  else if ((text.match(/:/g) ?? []).length > 1) host = text;
+  else [host = '', port] = text.split(':');
+  const portNumber = port === undefined ? defaultPort : Number(port);
+  if (!host || (port !== undefined && !/^\d+$/.test(port)) || !Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) {
+    throw new UsageError(`${what} ${JSON.stringify(text)} is not host[:port] with a port from 1 to 65535`);
+  }
+  return { host, port: portNumber };
+}
+
+export const formatEndpoint = ({ host, port }: Endpoint): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
