@@ -21,7 +21,14 @@ export function describeTransition(t: AnyTransitionDefinition): TransitionInfo {
   const guard = guardName(t.guard);
   const targets = (t.target ?? []).map((n: StateNodeLike) => n.id);
   const actions = (t.actions ?? []).map(actionName);
-  return { key: `${source} ${event}${guard ? ` [${guard}]` : ''} → ${targets.join(',') || '(self)'}`, source, event, guard, targets, actions };
+  return {
+    key: `${source} ${event}${guard ? ` [${guard}]` : ''} → ${targets.join(',') || '(self)'}`,
+    source,
+    event,
+    guard,
+    targets,
+    actions,
+  };
 }
 
 export function listTransitions(machine: AnyStateMachine): TransitionInfo[] {
@@ -49,13 +56,15 @@ function eventLabel(t: AnyTransitionDefinition): string {
 function guardName(guard: unknown): string | null {
   if (!guard) return null;
   if (typeof guard === 'string') return guard;
-  if (typeof guard === 'object' && guard !== null && 'type' in guard) return String((guard as { type: unknown }).type);
+  if (typeof guard === 'object' && guard !== null && 'type' in guard)
+    return String((guard as { type: unknown }).type);
   return 'inline';
 }
 
 function actionName(action: unknown): string {
   if (typeof action === 'string') return action;
-  if (typeof action === 'object' && action !== null && 'type' in action) return String((action as { type: unknown }).type);
+  if (typeof action === 'object' && action !== null && 'type' in action)
+    return String((action as { type: unknown }).type);
   if (typeof action === 'function') return (action as { type?: string }).type ?? 'inline';
   return 'inline';
 }

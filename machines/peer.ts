@@ -2,8 +2,9 @@
 // (connect → ok / backoff / stop, disconnect → what follows, capped retries), made explicit.
 // No I/O here: the socket and the codec are invoked actors supplied by name (see src/actors).
 import { assign, emit, enqueueActions, fromCallback, type SnapshotFrom, sendTo, setup } from 'xstate';
-import { backoffDelay, type PeerInput, resolvePeerOptions } from './peer/options.js';
+import { WTXID_RELAY_VERSION } from '../src/protocol/limits.js';
 import { heardFromAddr, heardFromAddrV2, randomNonce, remoteInfo, versionMessage } from './peer/messages.js';
+import { backoffDelay, type PeerInput, resolvePeerOptions } from './peer/options.js';
 import type {
   CodecCommand,
   CodecInput,
@@ -16,7 +17,6 @@ import type {
   SocketCommand,
   SocketInput,
 } from './peer/types.js';
-import { WTXID_RELAY_VERSION } from '../src/protocol/limits.js';
 
 const notProvided = (name: string) => () => {
   throw new Error(`the peer machine needs a '${name}' actor: use createPeerMachine() or machine.provide()`);
@@ -58,7 +58,8 @@ export const peerMachine = setup({
       return ((event as EventOf<'payload.version'>).payload.services & required) !== required;
     },
     versionReceived: ({ context }) => context.remote !== null,
-    isExpectedPong: ({ context, event }) => (event as EventOf<'payload.pong'>).payload.nonce === context.pingNonce,
+    isExpectedPong: ({ context, event }) =>
+      (event as EventOf<'payload.pong'>).payload.nonce === context.pingNonce,
     lostEstablishedUnderStop: ({ context }) => context.established && context.options.onDisconnect === 'stop',
     lostEstablishedUnderIdle: ({ context }) => context.established && context.options.onDisconnect === 'idle',
     canRetry: ({ context }) => context.retries < context.maxRetries,
@@ -85,14 +86,19 @@ export const peerMachine = setup({
     incrementRetries: assign({ retries: ({ context }) => context.retries + 1 }),
     resetRetries: assign({ retries: 0 }),
     scheduleBackoff: assign({
-      backoffMs: ({ context }) => backoffDelay(context.options.backoff, context.retries, context.options.random),
+      backoffMs: ({ context }) =>
+        backoffDelay(context.options.backoff, context.retries, context.options.random),
     }),
     markEstablished: assign({ established: true }),
     recordRemoteVersion: assign({
       remote: ({ event }) => remoteInfo((event as EventOf<'payload.version'>).payload),
     }),
-    recordAddrV2Wanted: assign({ remote: ({ context }) => context.remote && { ...context.remote, wantsAddrV2: true } }),
-    recordWtxidRelay: assign({ remote: ({ context }) => context.remote && { ...context.remote, wtxidRelay: true } }),
+    recordAddrV2Wanted: assign({
+      remote: ({ context }) => context.remote && { ...context.remote, wantsAddrV2: true },
+    }),
+    recordWtxidRelay: assign({
+      remote: ({ context }) => context.remote && { ...context.remote, wtxidRelay: true },
+    }),
     recordPingSent: assign(({ context }) => ({
       pingNonce: randomNonce(context.options.random),
       pingSentAt: context.options.now(),
@@ -103,7 +109,10 @@ export const peerMachine = setup({
       return { rtt: { lastMs, minMs }, pingNonce: null, pingSentAt: null };
     }),
 
-    sendVersion: sendTo('codec', ({ context }) => ({ type: 'send' as const, message: versionMessage(context) })),
+    sendVersion: sendTo('codec', ({ context }) => ({
+      type: 'send' as const,
+      message: versionMessage(context),
+    })),
     sendVerack: sendTo('codec', { type: 'send', message: { command: 'verack', payload: {} } }),
     // BIP339 and BIP155 are negotiated between version and verack, and only with peers that know them.
     sendNegotiation: enqueueActions(({ context, enqueue }) => {
@@ -112,7 +121,8 @@ export const peerMachine = setup({
       enqueue.sendTo('codec', { type: 'send', message: { command: 'sendaddrv2', payload: {} } });
     }),
     sendGetaddr: enqueueActions(({ context, enqueue }) => {
-      if (context.options.getaddr) enqueue.sendTo('codec', { type: 'send', message: { command: 'getaddr', payload: {} } });
+      if (context.options.getaddr)
+        enqueue.sendTo('codec', { type: 'send', message: { command: 'getaddr', payload: {} } });
     }),
     sendPing: sendTo('codec', ({ context }) => ({
       type: 'send' as const,
@@ -120,20 +130,32 @@ export const peerMachine = setup({
     })),
     sendPong: sendTo('codec', ({ event }) => ({
       type: 'send' as const,
-      message: { command: 'pong' as const, payload: { nonce: (event as EventOf<'payload.ping'>).payload.nonce } },
+      message: {
+        command: 'pong' as const,
+        payload: { nonce: (event as EventOf<'payload.ping'>).payload.nonce },
+      },
     })),
-    sendMessage: sendTo('codec', ({ event }) => ({ type: 'send' as const, message: (event as EventOf<'SEND'>).message })),
+    sendMessage: sendTo('codec', ({ event }) => ({
+      type: 'send' as const,
+      message: (event as EventOf<'SEND'>).message,
+    })),
     forwardChunkToCodec: sendTo('codec', ({ event }) => ({
       type: 'bytes' as const,
       chunk: (event as EventOf<'socket.data'>).chunk,
     })),
-    writeFrame: sendTo('socket', ({ event }) => ({ type: 'write' as const, bytes: (event as EventOf<'codec.frame'>).bytes })),
+    writeFrame: sendTo('socket', ({ event }) => ({
+      type: 'write' as const,
+      bytes: (event as EventOf<'codec.frame'>).bytes,
+    })),
 
     emitLifecycle: emit(({ context }, params: { state: LifecycleState }) => ({
       type: 'state' as const,
       state: params.state,
       retries: context.retries,
-      reason: params.state === 'backoff' || params.state === 'stopped' ? (context.lastDisconnect?.reason ?? null) : null,
+      reason:
+        params.state === 'backoff' || params.state === 'stopped'
+          ? (context.lastDisconnect?.reason ?? null)
+          : null,
     })),
     emitHandshake: emit(({ context }) => ({ type: 'handshake' as const, remote: context.remote! })),
     emitDisconnect: emit(({ context }) => ({ type: 'disconnect' as const, ...context.lastDisconnect! })),
@@ -155,11 +177,26 @@ export const peerMachine = setup({
     emitAddresses: emit(({ event }) => {
       const e = event as EventOf<'payload.addr'> | EventOf<'payload.addrv2'>;
       return e.type === 'payload.addr'
-        ? { type: 'addresses' as const, command: 'addr' as const, addresses: heardFromAddr(e.payload.addresses) }
-        : { type: 'addresses' as const, command: 'addrv2' as const, addresses: heardFromAddrV2(e.payload.addresses) };
+        ? {
+            type: 'addresses' as const,
+            command: 'addr' as const,
+            addresses: heardFromAddr(e.payload.addresses),
+          }
+        : {
+            type: 'addresses' as const,
+            command: 'addrv2' as const,
+            addresses: heardFromAddrV2(e.payload.addresses),
+          };
     }),
-    emitRtt: emit(({ context }) => ({ type: 'rtt' as const, lastMs: context.rtt.lastMs!, minMs: context.rtt.minMs! })),
-    emitDropped: emit(({ event }) => ({ type: 'dropped' as const, error: (event as EventOf<'codec.dropped'>).error })),
+    emitRtt: emit(({ context }) => ({
+      type: 'rtt' as const,
+      lastMs: context.rtt.lastMs!,
+      minMs: context.rtt.minMs!,
+    })),
+    emitDropped: emit(({ event }) => ({
+      type: 'dropped' as const,
+      error: (event as EventOf<'codec.dropped'>).error,
+    })),
     emitSendRejected: emit(({ event }) => {
       const e = event as EventOf<'SEND'> | EventOf<'codec.unencodable'>;
       return e.type === 'SEND'
@@ -221,20 +258,30 @@ export const peerMachine = setup({
         },
       ],
       on: {
-        'socket.closed': { target: 'afterDisconnect', actions: { type: 'recordDisconnect', params: { reason: 'socket-closed' } } },
+        'socket.closed': {
+          target: 'afterDisconnect',
+          actions: { type: 'recordDisconnect', params: { reason: 'socket-closed' } },
+        },
         'socket.error': { target: 'afterDisconnect', actions: 'recordSocketError' },
         'socket.overflow': {
           target: 'afterDisconnect',
           actions: { type: 'recordDisconnect', params: { reason: 'send-buffer-full' } },
         },
-        'codec.fatal': { target: 'afterDisconnect', actions: { type: 'recordDisconnect', params: { reason: 'framing-error' } } },
+        'codec.fatal': {
+          target: 'afterDisconnect',
+          actions: { type: 'recordDisconnect', params: { reason: 'framing-error' } },
+        },
         'codec.invalid': {
           target: 'afterDisconnect',
           actions: { type: 'recordDisconnect', params: { reason: 'protocol-violation' } },
         },
         STOP: {
           target: 'stopped',
-          actions: [{ type: 'recordDisconnect', params: { reason: 'user-stop' } }, 'recordUserStop', 'emitDisconnect'],
+          actions: [
+            { type: 'recordDisconnect', params: { reason: 'user-stop' } },
+            'recordUserStop',
+            'emitDisconnect',
+          ],
         },
       },
       states: {
@@ -308,7 +355,10 @@ export const peerMachine = setup({
                             target: 'received',
                             actions: ['recordRemoteVersion', 'sendVersion', 'sendNegotiation', 'sendVerack'],
                           },
-                          { target: 'received', actions: ['recordRemoteVersion', 'sendNegotiation', 'sendVerack'] },
+                          {
+                            target: 'received',
+                            actions: ['recordRemoteVersion', 'sendNegotiation', 'sendVerack'],
+                          },
                         ],
                       },
                     },
@@ -354,7 +404,11 @@ export const peerMachine = setup({
                 pinging: {
                   entry: ['recordPingSent', 'sendPing'],
                   on: {
-                    'payload.pong': { guard: 'isExpectedPong', target: 'idle', actions: ['recordRtt', 'emitRtt'] },
+                    'payload.pong': {
+                      guard: 'isExpectedPong',
+                      target: 'idle',
+                      actions: ['recordRtt', 'emitRtt'],
+                    },
                   },
                   after: {
                     pingTimeout: {

@@ -23,10 +23,15 @@ export function createResolver(options: ResolverOptions = {}): HostResolver {
   resolver.setServers(options.servers);
   return async (host) => {
     const [v4, v6] = await Promise.allSettled([resolver.resolve4(host), resolver.resolve6(host)]);
-    const addresses = [...(v4.status === 'fulfilled' ? v4.value : []), ...(v6.status === 'fulfilled' ? v6.value : [])];
+    const addresses = [
+      ...(v4.status === 'fulfilled' ? v4.value : []),
+      ...(v6.status === 'fulfilled' ? v6.value : []),
+    ];
     if (addresses.length === 0) {
       const failure = v4.status === 'rejected' ? v4.reason : v6.status === 'rejected' ? v6.reason : null;
-      const error = new Error(`no address for ${host}${failure ? `: ${(failure as Error).message}` : ''}`) as NodeJS.ErrnoException;
+      const error = new Error(
+        `no address for ${host}${failure ? `: ${(failure as Error).message}` : ''}`,
+      ) as NodeJS.ErrnoException;
       error.code = 'ENOTFOUND';
       throw error;
     }

@@ -1,6 +1,6 @@
 import { type Actor, type ActorOptions, createActor } from 'xstate';
-import { lifecycleState, type PeerMachine, peerMachine } from '../machines/peer.js';
 import type { PeerInput } from '../machines/peer/options.js';
+import { lifecycleState, type PeerMachine, peerMachine } from '../machines/peer.js';
 import { frameCodec } from './actors/codec.js';
 import { tcpSocket } from './actors/socket.js';
 import { logger } from './log.js';
@@ -28,7 +28,9 @@ export function createPeer(input: PeerInput, options: StartPeerOptions = {}): Pe
   const actor = createActor(machine, { ...actorOptions, input });
   if (log.enabled) {
     const name = `${input.host}:${input.port ?? ''}`;
-    actor.on('state', (e) => log('%s %s retries=%d%s', name, e.state, e.retries, e.reason ? ` (${e.reason})` : ''));
+    actor.on('state', (e) =>
+      log('%s %s retries=%d%s', name, e.state, e.retries, e.reason ? ` (${e.reason})` : ''),
+    );
     actor.on('message', (e) => log('%s %s %s', name, e.direction === 'in' ? '<-' : '->', e.command));
     actor.on('disconnect', (e) => log('%s disconnect %s: %s', name, e.reason, e.message));
   }

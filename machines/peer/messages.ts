@@ -64,5 +64,11 @@ export function heardFromAddr(entries: AddrEntry[]): HeardAddress[] {
 }
 
 export function heardFromAddrV2(entries: AddrV2Entry[]): HeardAddress[] {
-  return entries.map((a) => ({ network: a.network, host: a.host, port: a.port, services: a.services, time: a.time }));
+  return entries.map((a) => ({
+    network: a.network,
+    host: a.host,
+    port: a.port,
+    services: a.services,
+    time: a.time,
+  }));
 }

@@ -1,9 +1,10 @@
 // The peer statechart's vocabulary: what it remembers, what it hears, what it tells, and why it lets go.
+
+import type { OutgoingMessage } from '../../src/protocol/codec.js';
 import type { ProtocolError } from '../../src/protocol/errors.js';
 import type { AddrNetwork } from '../../src/protocol/messages/addrv2.js';
 import type { Command, Payloads } from '../../src/protocol/messages/index.js';
 import type { VersionPayload } from '../../src/protocol/messages/version.js';
-import type { OutgoingMessage } from '../../src/protocol/codec.js';
 import type { NetworkName } from '../../src/protocol/networks.js';
 
 /** Why a connection ended. Kebab-case, because these names appear in logs and JSON output as they are. */
@@ -30,7 +31,13 @@ export type StopReason = 'user-stop' | 'max-retries' | 'disconnected';
 export type DisconnectPolicy = 'stop' | 'reconnect' | 'idle';
 
 /** The six lifecycle states every observer sees, whatever the nesting of the chart. */
-export type LifecycleState = 'disconnected' | 'connecting' | 'handshaking' | 'connected' | 'backoff' | 'stopped';
+export type LifecycleState =
+  | 'disconnected'
+  | 'connecting'
+  | 'handshaking'
+  | 'connected'
+  | 'backoff'
+  | 'stopped';
 
 export type PeerRole = 'outbound' | 'inbound';
 

@@ -1,10 +1,10 @@
 import { fromCallback } from 'xstate';
 import type { CodecCommand, CodecEvent, CodecInput, PeerEvent } from '../../machines/peer/types.js';
+import { logger } from '../log.js';
 import { decodePayload, encodeMessage } from '../protocol/codec.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { Framer } from '../protocol/framer.js';
 import { NETWORKS } from '../protocol/networks.js';
-import { logger } from '../log.js';
 
 const log = logger('codec');
 
@@ -27,9 +27,17 @@ export const frameCodec = fromCallback<CodecCommand, CodecInput>(({ input, sendB
   receive((command) => {
     if (command.type === 'send') {
       try {
-        sendBack({ type: 'codec.frame', command: command.message.command, bytes: encodeMessage(magic, command.message) });
+        sendBack({
+          type: 'codec.frame',
+          command: command.message.command,
+          bytes: encodeMessage(magic, command.message),
+        });
       } catch (error) {
-        sendBack({ type: 'codec.unencodable', command: command.message.command, error: asProtocolError(error) });
+        sendBack({
+          type: 'codec.unencodable',
+          command: command.message.command,
+          error: asProtocolError(error),
+        });
       }
       return;
     }

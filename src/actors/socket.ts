@@ -93,7 +93,11 @@ export const tcpSocket = createTcpSocket();
 /** Adapts a HostResolver to the `lookup` hook of net.connect, choosing one address at random. */
 function lookupWith(resolve: HostResolver): LookupFunction {
   return (hostname, lookupOptions, callback) => {
-    const reply = callback as (error: Error | null, address: string | LookupAddress[], family?: number) => void;
+    const reply = callback as (
+      error: Error | null,
+      address: string | LookupAddress[],
+      family?: number,
+    ) => void;
     resolve(hostname).then(
       (addresses) => {
         const address = pickOne(addresses);

@@ -1,7 +1,7 @@
 import { toPromise } from 'xstate';
-import { peerMachine } from '../../machines/peer.js';
 import type { PeerInput } from '../../machines/peer/options.js';
 import type { PeerOutput } from '../../machines/peer/types.js';
+import { peerMachine } from '../../machines/peer.js';
 import { frameCodec } from '../actors/codec.js';
 import { createTcpSocket } from '../actors/socket.js';
 import { createResolver, pickOne } from '../dns.js';
@@ -13,8 +13,8 @@ import {
   formatOptions,
   integerOption,
   networkOption,
-  PEER_OPTIONS,
   type ParsedArgs,
+  PEER_OPTIONS,
   parseCommandLine,
   parseEndpoint,
 } from './options.js';
@@ -28,7 +28,12 @@ export interface CommandIo extends ReporterStreams {
 
 const CONNECT_OPTIONS = {
   ...PEER_OPTIONS,
-  'on-disconnect': { type: 'string', default: 'stop', hint: 'stop|reconnect', help: 'what follows the loss of an established peer' },
+  'on-disconnect': {
+    type: 'string',
+    default: 'stop',
+    hint: 'stop|reconnect',
+    help: 'what follows the loss of an established peer',
+  },
 } as const;
 
 export const CONNECT_USAGE = `Usage: bitcoin-node connect [host[:port] ...] [options]
@@ -76,7 +81,9 @@ export async function runConnect(args: string[], io: CommandIo): Promise<number>
     // DNS seeds answer each query with a fresh random sample, so every retry resolves again.
     endpoints = [{ host: pickOne(network.dnsSeeds), port: network.defaultPort }];
   } else {
-    throw new UsageError(`${network.name} has no DNS seeds: name a peer, e.g. bitcoin-node connect 127.0.0.1:${network.defaultPort}`);
+    throw new UsageError(
+      `${network.name} has no DNS seeds: name a peer, e.g. bitcoin-node connect 127.0.0.1:${network.defaultPort}`,
+    );
   }
 
   const reporter: Reporter = values.json ? jsonReporter(io) : humanReporter(io);
@@ -98,7 +105,9 @@ export async function runConnect(args: string[], io: CommandIo): Promise<number>
         actor.on('*', (event) => {
           reporter.event(name, event);
           if (event.type === 'disconnect' && event.reason === 'dns-failure') {
-            reporter.note(`${PACKAGE_NAME}: could not resolve ${endpoint.host} (${event.message}); without internet access, name a peer by address`);
+            reporter.note(
+              `${PACKAGE_NAME}: could not resolve ${endpoint.host} (${event.message}); without internet access, name a peer by address`,
+            );
           }
         });
         actors.push(actor);

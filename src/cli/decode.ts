@@ -1,8 +1,8 @@
 import { decodeFrame } from '../protocol/codec.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { messageToJson } from '../protocol/json.js';
-import { networkOption, parseCommandLine } from './options.js';
 import type { CommandIo } from './connect.js';
+import { networkOption, parseCommandLine } from './options.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './usage-error.js';
 
 export const DECODE_USAGE = `Usage: bitcoin-node decode [--network N] <hex | ->
@@ -11,7 +11,10 @@ Decodes exactly one framed message (24-byte header and payload), given as hex or
 and prints {"network","command","payload"} as JSON. Without --network the magic names the network.
 Exit 1 for a frame that does not decode (the typed error goes to stderr), 64 for input that is not hex.`;
 
-export async function runDecode(args: string[], io: CommandIo & { stdin: NodeJS.ReadableStream }): Promise<number> {
+export async function runDecode(
+  args: string[],
+  io: CommandIo & { stdin: NodeJS.ReadableStream },
+): Promise<number> {
   const { values, positionals } = parseCommandLine(args, {
     network: { type: 'string', help: 'expected network' },
     help: { type: 'boolean', short: 'h', default: false, help: 'show this help' },
@@ -20,16 +23,21 @@ export async function runDecode(args: string[], io: CommandIo & { stdin: NodeJS.
     io.stdout.write(`${DECODE_USAGE}\n`);
     return EXIT_OK;
   }
-  if (positionals.length !== 1) throw new UsageError('decode takes exactly one argument: the frame as hex, or - for stdin');
+  if (positionals.length !== 1)
+    throw new UsageError('decode takes exactly one argument: the frame as hex, or - for stdin');
   const network = values.network === undefined ? undefined : networkOption(values);
-  const text = (positionals[0] === '-' ? await readAll(io.stdin) : positionals[0]!).replace(/\s+/g, '').replace(/^0x/i, '');
+  const text = (positionals[0] === '-' ? await readAll(io.stdin) : positionals[0]!)
+    .replace(/\s+/g, '')
+    .replace(/^0x/i, '');
   if (text.length === 0 || text.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(text)) {
     throw new UsageError('the frame must be an even number of hex digits');
   }
   try {
     const { network: detected, message } = decodeFrame(Buffer.from(text, 'hex'), network?.magic);
     const name = network?.name ?? detected?.name;
-    io.stdout.write(`${JSON.stringify({ network: name, command: message.command, payload: messageToJson(message) })}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ network: name, command: message.command, payload: messageToJson(message) })}\n`,
+    );
     return EXIT_OK;
   } catch (error) {
     if (!(error instanceof ProtocolError)) throw error;

@@ -1,5 +1,5 @@
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../package-info.js';
-import { type CommandIo, CONNECT_USAGE, runConnect } from './connect.js';
+import { CONNECT_USAGE, type CommandIo, runConnect } from './connect.js';
 import { DECODE_USAGE, runDecode } from './decode.js';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './usage-error.js';
 

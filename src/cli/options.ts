@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { DEFAULT_BACKOFF, DEFAULTS } from '../../machines/peer/options.js';
 import { type Network, networkByName } from '../protocol/networks.js';
 import { UsageError } from './usage-error.js';
@@ -8,15 +8,55 @@ export const DEFAULT_INSPECT_PORT = 4848;
 
 /** The options every command that dials peers shares, with the defaults `--help` shows. */
 export const PEER_OPTIONS = {
-  network: { type: 'string', default: 'mainnet', hint: 'mainnet|testnet3|testnet4|signet|regtest', help: 'network to speak (testnet = testnet3)' },
-  'max-retries': { type: 'string', default: String(DEFAULTS.maxRetries), hint: 'n', help: 'retries after a failed attempt before giving up' },
-  backoff: { type: 'string', default: String(DEFAULT_BACKOFF.initialMs), hint: 'ms', help: 'first backoff delay; doubles per retry, capped at 60000' },
-  'connect-timeout': { type: 'string', default: String(DEFAULTS.connectTimeoutMs), hint: 'ms', help: 'TCP connect (and name resolution) timeout' },
-  'handshake-timeout': { type: 'string', default: String(DEFAULTS.handshakeTimeoutMs), hint: 'ms', help: 'version/verack handshake timeout' },
-  'ping-interval': { type: 'string', default: String(DEFAULTS.pingIntervalMs), hint: 'ms', help: 'time between our pings' },
-  'ping-timeout': { type: 'string', default: String(DEFAULTS.pingTimeoutMs), hint: 'ms', help: 'how long to wait for a pong' },
+  network: {
+    type: 'string',
+    default: 'mainnet',
+    hint: 'mainnet|testnet3|testnet4|signet|regtest',
+    help: 'network to speak (testnet = testnet3)',
+  },
+  'max-retries': {
+    type: 'string',
+    default: String(DEFAULTS.maxRetries),
+    hint: 'n',
+    help: 'retries after a failed attempt before giving up',
+  },
+  backoff: {
+    type: 'string',
+    default: String(DEFAULT_BACKOFF.initialMs),
+    hint: 'ms',
+    help: 'first backoff delay; doubles per retry, capped at 60000',
+  },
+  'connect-timeout': {
+    type: 'string',
+    default: String(DEFAULTS.connectTimeoutMs),
+    hint: 'ms',
+    help: 'TCP connect (and name resolution) timeout',
+  },
+  'handshake-timeout': {
+    type: 'string',
+    default: String(DEFAULTS.handshakeTimeoutMs),
+    hint: 'ms',
+    help: 'version/verack handshake timeout',
+  },
+  'ping-interval': {
+    type: 'string',
+    default: String(DEFAULTS.pingIntervalMs),
+    hint: 'ms',
+    help: 'time between our pings',
+  },
+  'ping-timeout': {
+    type: 'string',
+    default: String(DEFAULTS.pingTimeoutMs),
+    hint: 'ms',
+    help: 'how long to wait for a pong',
+  },
   'user-agent': { type: 'string', default: DEFAULTS.userAgent, hint: 'text', help: 'user agent we announce' },
-  'dns-server': { type: 'string', multiple: true, hint: 'host[:port]', help: 'resolve names through this DNS server (repeatable); default: the system resolver' },
+  'dns-server': {
+    type: 'string',
+    multiple: true,
+    hint: 'host[:port]',
+    help: 'resolve names through this DNS server (repeatable); default: the system resolver',
+  },
   json: { type: 'boolean', default: false, help: 'JSON Lines on stdout instead of human output' },
   help: { type: 'boolean', short: 'h', default: false, help: 'show this help' },
 } as const satisfies Record<string, OptionSpec>;
@@ -41,14 +81,32 @@ export interface ParsedArgs {
  * parseArgs, plus the one form it lacks: an option with an optional value (`--inspect` alone
  * means the default address, `--inspect=PORT` a chosen one).
  */
-export function parseCommandLine(args: string[], specs: OptionSpecs, optionalValues: Record<string, string> = {}): ParsedArgs {
-  const normalised = args.map((arg) => (Object.hasOwn(optionalValues, arg.slice(2)) && arg.startsWith('--') ? `${arg}=${optionalValues[arg.slice(2)]}` : arg));
+export function parseCommandLine(
+  args: string[],
+  specs: OptionSpecs,
+  optionalValues: Record<string, string> = {},
+): ParsedArgs {
+  const normalised = args.map((arg) =>
+    Object.hasOwn(optionalValues, arg.slice(2)) && arg.startsWith('--')
+      ? `${arg}=${optionalValues[arg.slice(2)]}`
+      : arg,
+  );
   const options: ParseArgsConfig['options'] = {};
   for (const [name, spec] of Object.entries(specs)) {
-    options[name] = { type: spec.type, ...(spec.multiple ? { multiple: true } : {}), ...(spec.short ? { short: spec.short } : {}), ...(spec.default !== undefined ? { default: spec.default } : {}) };
+    options[name] = {
+      type: spec.type,
+      ...(spec.multiple ? { multiple: true } : {}),
+      ...(spec.short ? { short: spec.short } : {}),
+      ...(spec.default !== undefined ? { default: spec.default } : {}),
+    };
   }
   try {
-    const { values, positionals } = parseArgs({ args: normalised, options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: normalised,
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
     return { values: values as ParsedArgs['values'], positionals };
   } catch (error) {
     throw new UsageError((error as Error).message.split('\n')[0]!);
@@ -68,7 +126,9 @@ export function formatOptions(specs: OptionSpecs): string {
 export function integerOption(values: ParsedArgs['values'], name: string): number {
   const raw = values[name];
   if (typeof raw !== 'string' || !/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
-    throw new UsageError(`--${name} must be a whole number${name === 'max-retries' ? '' : ' of milliseconds'}, got ${JSON.stringify(raw)}`);
+    throw new UsageError(
+      `--${name} must be a whole number${name === 'max-retries' ? '' : ' of milliseconds'}, got ${JSON.stringify(raw)}`,
+    );
   }
   return Number(raw);
 }
@@ -76,7 +136,10 @@ export function integerOption(values: ParsedArgs['values'], name: string): numbe
 export function networkOption(values: ParsedArgs['values']): Network {
   const name = String(values.network);
   const network = networkByName(name);
-  if (!network) throw new UsageError(`--network must be mainnet, testnet3 (or testnet), testnet4, signet or regtest, got ${JSON.stringify(name)}`);
+  if (!network)
+    throw new UsageError(
+      `--network must be mainnet, testnet3 (or testnet), testnet4, signet or regtest, got ${JSON.stringify(name)}`,
+    );
   return network;
 }
 
@@ -94,10 +157,17 @@ export function parseEndpoint(text: string, defaultPort: number, what = 'peer'):
   else if ((text.match(/:/g) ?? []).length > 1) host = text;
   else [host = '', port] = text.split(':');
   const portNumber = port === undefined ? defaultPort : Number(port);
-  if (!host || (port !== undefined && !/^\d+$/.test(port)) || !Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) {
+  if (
+    !host ||
+    (port !== undefined && !/^\d+$/.test(port)) ||
+    !Number.isInteger(portNumber) ||
+    portNumber < 1 ||
+    portNumber > 65535
+  ) {
     throw new UsageError(`${what} ${JSON.stringify(text)} is not host[:port] with a port from 1 to 65535`);
   }
   return { host, port: portNumber };
 }
 
-export const formatEndpoint = ({ host, port }: Endpoint): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+export const formatEndpoint = ({ host, port }: Endpoint): string =>
+  host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;

@@ -19,7 +19,9 @@ export interface ReporterStreams {
 
 export function jsonReporter({ stdout, stderr }: ReporterStreams): Reporter {
   const line = (peer: string, fields: Record<string, unknown>): void => {
-    stdout.write(`${JSON.stringify({ type: fields.type, time: new Date().toISOString(), peer, ...fields })}\n`);
+    stdout.write(
+      `${JSON.stringify({ type: fields.type, time: new Date().toISOString(), peer, ...fields })}\n`,
+    );
   };
   return {
     event(peer, e) {
@@ -85,14 +87,21 @@ export function humanReporter({ stdout, env }: ReporterStreams): Reporter {
           line(
             peer,
             paint(stateStyle[e.state] ?? 'white', e.state.padEnd(12)),
-            [e.retries ? `retries ${e.retries}` : '', e.reason ? `after ${e.reason}` : ''].filter(Boolean).join(', '),
+            [e.retries ? `retries ${e.retries}` : '', e.reason ? `after ${e.reason}` : '']
+              .filter(Boolean)
+              .join(', '),
           );
           return;
         case 'handshake':
-          line(peer, paint('bold', 'peer'.padEnd(12)), `${e.remote.userAgent} version ${e.remote.version}, services 0x${e.remote.services.toString(16)}, height ${e.remote.startHeight}`);
+          line(
+            peer,
+            paint('bold', 'peer'.padEnd(12)),
+            `${e.remote.userAgent} version ${e.remote.version}, services 0x${e.remote.services.toString(16)}, height ${e.remote.startHeight}`,
+          );
           return;
         case 'message':
-          if (!QUIET_COMMANDS.has(e.command)) line(peer, `${e.direction === 'in' ? '← ' : '→ '}${e.command}`.padEnd(12));
+          if (!QUIET_COMMANDS.has(e.command))
+            line(peer, `${e.direction === 'in' ? '← ' : '→ '}${e.command}`.padEnd(12));
           return;
         case 'addresses':
           line(peer, 'addresses'.padEnd(12), `${e.addresses.length} from ${e.command}`);
@@ -111,7 +120,11 @@ export function humanReporter({ stdout, env }: ReporterStreams): Reporter {
       }
     },
     stopped(peer, output) {
-      line(peer, paint('red', 'stopped'.padEnd(12)), `${output.reason}${output.cause ? ` (last: ${output.cause})` : ''}, retries ${output.retries}`);
+      line(
+        peer,
+        paint('red', 'stopped'.padEnd(12)),
+        `${output.reason}${output.cause ? ` (last: ${output.cause})` : ''}, retries ${output.retries}`,
+      );
     },
     note(text) {
       stdout.write(`${text}\n`);

@@ -38,7 +38,13 @@ describe('bitcoin-node decode', () => {
     expect(json).toMatchObject({
       network: 'regtest',
       command: 'version',
-      payload: { version: 70016, services: '3081', userAgent: '/Satoshi:29.0.0/', startHeight: 3, relay: true },
+      payload: {
+        version: 70016,
+        services: '3081',
+        userAgent: '/Satoshi:29.0.0/',
+        startHeight: 3,
+        relay: true,
+      },
     });
     expect(json.payload.receiver).toEqual({ services: '0', host: '::', port: 0 });
   });
@@ -48,31 +54,52 @@ describe('bitcoin-node decode', () => {
     expect(headers.payload.headers[0].prevBlock).toBe(NETWORKS.regtest.genesisHash);
     expect(headers.payload.headers[1].prevBlock).toBe(headers.payload.headers[0].hash);
     const addrv2 = JSON.parse((await decode([vector('addrv2')])).stdout);
-    expect(addrv2.payload.addresses[0]).toMatchObject({ network: 'ipv4', host: '93.184.11.1', port: 8333, services: '9' });
+    expect(addrv2.payload.addresses[0]).toMatchObject({
+      network: 'ipv4',
+      host: '93.184.11.1',
+      port: 8333,
+      services: '9',
+    });
   });
 
   it('reads the frame from stdin with -', async () => {
     const { code, stdout } = await decode(['-'], `${vector('ping')}\n`);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ command: 'ping', payload: { nonce: expect.stringMatching(/^\d+$/) } });
+    expect(JSON.parse(stdout)).toMatchObject({
+      command: 'ping',
+      payload: { nonce: expect.stringMatching(/^\d+$/) },
+    });
   });
 
   it('keeps unknown commands as hex', async () => {
     const hex = frame(NETWORKS.mainnet.magic, 'tx', Buffer.from('0100', 'hex')).toString('hex');
-    expect(JSON.parse((await decode([hex])).stdout)).toEqual({ network: 'mainnet', command: 'tx', payload: { hex: '0100' } });
+    expect(JSON.parse((await decode([hex])).stdout)).toEqual({
+      network: 'mainnet',
+      command: 'tx',
+      payload: { hex: '0100' },
+    });
   });
 
   it('exits 1 with the typed error for bad frames', async () => {
     const ping = vector('ping');
-    const badChecksum = ping.slice(0, 40) + (ping.slice(40, 48) === '00000000' ? '11111111' : '00000000') + ping.slice(48);
+    const badChecksum =
+      ping.slice(0, 40) + (ping.slice(40, 48) === '00000000' ? '11111111' : '00000000') + ping.slice(48);
     const cases: [string, string][] = [
       [badChecksum, 'bad-checksum'],
       [ping.slice(0, -2), 'truncated'],
       [`${ping}00`, 'trailing-bytes'],
       [`00000000${ping.slice(8)}`, 'bad-magic'],
-      [encodeMessage(NETWORKS.regtest.magic, { command: 'ping', payload: { nonce: 1n } }).subarray(0, 30).toString('hex'), 'truncated'],
+      [
+        encodeMessage(NETWORKS.regtest.magic, { command: 'ping', payload: { nonce: 1n } })
+          .subarray(0, 30)
+          .toString('hex'),
+        'truncated',
+      ],
       [frame(NETWORKS.regtest.magic, 'version', Buffer.alloc(10)).toString('hex'), 'truncated'],
-      [frame(NETWORKS.regtest.magic, 'inv', Buffer.from('fd0100', 'hex')).toString('hex'), 'non-canonical-compact-size'],
+      [
+        frame(NETWORKS.regtest.magic, 'inv', Buffer.from('fd0100', 'hex')).toString('hex'),
+        'non-canonical-compact-size',
+      ],
     ];
     for (const [hex, code] of cases) {
       const result = await decode([hex]);

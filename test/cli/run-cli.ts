@@ -52,7 +52,9 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCl
             resolve();
           } else if (child.exitCode !== null) {
             watchers.delete(check);
-            reject(new Error(`exited (${child.exitCode}) before stdout matched ${pattern}:\n${stdout}\n${stderr}`));
+            reject(
+              new Error(`exited (${child.exitCode}) before stdout matched ${pattern}:\n${stdout}\n${stderr}`),
+            );
           }
         };
         watchers.add(check);

@@ -1,10 +1,17 @@
 // Runs the real peer machine (real TCP, real codec) on a simulated clock, and records what it emits
 // and which transitions it takes.
-import { type AnyTransitionDefinition, createActor, type InspectionEvent, SimulatedClock, toPromise, waitFor } from 'xstate';
+import {
+  type AnyTransitionDefinition,
+  createActor,
+  type InspectionEvent,
+  SimulatedClock,
+  toPromise,
+  waitFor,
+} from 'xstate';
 import { describeTransition } from '../../machines/describe.js';
-import { lifecycleState, type PeerMachine } from '../../machines/peer.js';
 import type { PeerInput } from '../../machines/peer/options.js';
 import type { LifecycleState, PeerEmitted, PeerOutput } from '../../machines/peer/types.js';
+import { lifecycleState, type PeerMachine } from '../../machines/peer.js';
 import { createPeerMachine } from '../../src/peer.js';
 
 /** Transition keys taken by every machine run in this test file. */
@@ -12,7 +19,8 @@ export const takenTransitions = new Set<string>();
 
 export const recordTransitions = (event: InspectionEvent): void => {
   if (event.type !== '@xstate.microstep') return;
-  for (const t of event._transitions as AnyTransitionDefinition[]) takenTransitions.add(describeTransition(t).key);
+  for (const t of event._transitions as AnyTransitionDefinition[])
+    takenTransitions.add(describeTransition(t).key);
 };
 
 export interface PeerRun {

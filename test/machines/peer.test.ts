@@ -4,18 +4,18 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fromCallback } from 'xstate';
 import { listTransitions } from '../../machines/describe.js';
-import { peerMachine } from '../../machines/peer.js';
 import type { PeerInput } from '../../machines/peer/options.js';
 import type { SocketCommand, SocketInput } from '../../machines/peer/types.js';
+import { peerMachine } from '../../machines/peer.js';
 import { frameCodec } from '../../src/actors/codec.js';
-import { frame } from '../../src/protocol/codec.js';
-import { NETWORKS } from '../../src/protocol/networks.js';
+import type { createPeerMachine } from '../../src/peer.js';
+import { frame, type OutgoingMessage } from '../../src/protocol/codec.js';
 import { Services } from '../../src/protocol/limits.js';
-import { createPeerMachine } from '../../src/peer.js';
+import { NETWORKS } from '../../src/protocol/networks.js';
 import {
-  startScriptedPeer,
   type ScriptedPeer,
   type ScriptedPeerOptions,
+  startScriptedPeer,
   VALID_PING_NONCE,
 } from '../peers/scripted-peer.js';
 import { openHandles, type PeerRun, runPeer, settle, takenTransitions } from './harness.js';
@@ -38,7 +38,10 @@ async function scripted(options: ScriptedPeerOptions = {}): Promise<ScriptedPeer
   return peer;
 }
 
-function run(input: Omit<PeerInput, 'host'> & { host?: string }, machine?: ReturnType<typeof createPeerMachine>): PeerRun {
+function run(
+  input: Omit<PeerInput, 'host'> & { host?: string },
+  machine?: ReturnType<typeof createPeerMachine>,
+): PeerRun {
   const r = runPeer({ host: '127.0.0.1', ...input }, machine);
   cleanups.push(() => {
     r.actor.stop();
@@ -53,7 +56,8 @@ async function expectNothingLeft(r: PeerRun, ...peers: ScriptedPeer[]): Promise<
   for (const p of peers) await p.close();
   await settle();
   const now = openHandles();
-  for (const [kind, count] of Object.entries(now)) expect(count, kind).toBeLessThanOrEqual(baseline[kind] ?? 0);
+  for (const [kind, count] of Object.entries(now))
+    expect(count, kind).toBeLessThanOrEqual(baseline[kind] ?? 0);
 }
 
 const connectTo = (peer: ScriptedPeer, extra: Omit<PeerInput, 'host'> = {}): PeerRun =>
@@ -74,7 +78,12 @@ describe('a healthy peer', () => {
     const r = connectTo(peer);
     await r.waitForState('connected');
     const [handshake] = r.of('handshake');
-    expect(handshake?.remote).toMatchObject({ version: 70016, userAgent: '/scripted:0.1/', wantsAddrV2: true, wtxidRelay: true });
+    expect(handshake?.remote).toMatchObject({
+      version: 70016,
+      userAgent: '/scripted:0.1/',
+      wantsAddrV2: true,
+      wtxidRelay: true,
+    });
 
     await r.until((e) => e.some((x) => x.type === 'addresses') && e.some((x) => x.type === 'rtt'));
     expect(r.of('addresses')[0]).toMatchObject({
@@ -86,7 +95,13 @@ describe('a healthy peer', () => {
     conn.send({ command: 'ping', payload: { nonce: 42n } });
     expect((await conn.waitFor('pong')).payload.nonce).toBe(42n);
 
-    r.actor.send({ type: 'SEND', message: { command: 'getheaders', payload: { version: 70016, locator: [], stopHash: Buffer.alloc(32) } } });
+    r.actor.send({
+      type: 'SEND',
+      message: {
+        command: 'getheaders',
+        payload: { version: 70016, locator: [], stopHash: Buffer.alloc(32) },
+      },
+    });
     await conn.waitFor('getheaders');
 
     // The next ping comes one interval after the pong.
@@ -101,13 +116,26 @@ describe('a healthy peer', () => {
   });
 
   it('learns addresses from a version 1 addr and reports every message both ways', async () => {
-    const peer = await scripted({ addresses: [{ time: 1_700_000_000, services: 1n, host: '127.0.0.9', port: 18444 }] });
+    const peer = await scripted({
+      addresses: [{ time: 1_700_000_000, services: 1n, host: '127.0.0.9', port: 18444 }],
+    });
     const r = connectTo(peer);
     await r.until((e) => e.some((x) => x.type === 'addresses'));
-    expect(r.of('addresses')[0]).toMatchObject({ command: 'addr', addresses: [{ network: 'ipv4', host: '127.0.0.9' }] });
-    const out = r.of('message').filter((m) => m.direction === 'out').map((m) => m.command);
-    const inbound = r.of('message').filter((m) => m.direction === 'in').map((m) => m.command);
-    expect(out).toEqual(expect.arrayContaining(['version', 'wtxidrelay', 'sendaddrv2', 'verack', 'getaddr', 'ping']));
+    expect(r.of('addresses')[0]).toMatchObject({
+      command: 'addr',
+      addresses: [{ network: 'ipv4', host: '127.0.0.9' }],
+    });
+    const out = r
+      .of('message')
+      .filter((m) => m.direction === 'out')
+      .map((m) => m.command);
+    const inbound = r
+      .of('message')
+      .filter((m) => m.direction === 'in')
+      .map((m) => m.command);
+    expect(out).toEqual(
+      expect.arrayContaining(['version', 'wtxidrelay', 'sendaddrv2', 'verack', 'getaddr', 'ping']),
+    );
     expect(inbound).toEqual(expect.arrayContaining(['version', 'verack', 'addr']));
     r.actor.send({ type: 'STOP' });
     expect(await r.done).toEqual({ reason: 'user-stop', cause: 'user-stop', retries: 0 });
@@ -151,7 +179,10 @@ describe('commands from outside', () => {
     const peer = await scripted();
     const r = connectTo(peer);
     await r.waitForState('connected');
-    r.actor.send({ type: 'SEND', message: { command: 'inv', payload: { items: [{ type: 1, hash: Buffer.alloc(31) }] } } });
+    r.actor.send({
+      type: 'SEND',
+      message: { command: 'inv', payload: { items: [{ type: 1, hash: Buffer.alloc(31) }] } },
+    });
     await r.until((e) => e.some((x) => x.type === 'send-rejected'));
     expect(r.of('send-rejected')[0]?.why).toMatch(/32 bytes/);
     expect(r.states().at(-1)).toBe('connected');
@@ -206,7 +237,15 @@ describe('disconnect policies', () => {
     expect(r.pendingTimers()).toBe(0);
     r.actor.send({ type: 'CONNECT' });
     await r.waitForState('connected');
-    expect(r.states()).toEqual(['connecting', 'handshaking', 'connected', 'disconnected', 'connecting', 'handshaking', 'connected']);
+    expect(r.states()).toEqual([
+      'connecting',
+      'handshaking',
+      'connected',
+      'disconnected',
+      'connecting',
+      'handshaking',
+      'connected',
+    ]);
     r.actor.send({ type: 'STOP' });
     await r.done;
     await expectNothingLeft(r, peer);
@@ -214,13 +253,22 @@ describe('disconnect policies', () => {
 
   it('reconnect: retries start from 0 again after every completed handshake', async () => {
     const peer = await scripted();
-    const r = connectTo(peer, { onDisconnect: 'reconnect', maxRetries: 2, backoff: { initialMs: 1000, multiplier: 2 } });
+    const r = connectTo(peer, {
+      onDisconnect: 'reconnect',
+      maxRetries: 2,
+      backoff: { initialMs: 1000, multiplier: 2 },
+    });
     await r.waitForState('connected');
     (await peer.waitForConnection()).close();
     await r.waitForState('backoff');
     r.clock.increment(1000);
     await r.until((e) => e.filter((x) => x.type === 'state' && x.state === 'connected').length === 2);
-    expect(r.of('state').filter((s) => s.state === 'connected').map((s) => s.retries)).toEqual([0, 0]);
+    expect(
+      r
+        .of('state')
+        .filter((s) => s.state === 'connected')
+        .map((s) => s.retries),
+    ).toEqual([0, 0]);
 
     await peer.stopListening(); // also drops the open connection
     await r.until((e) => e.filter((x) => x.type === 'state' && x.state === 'backoff').length === 2);
@@ -322,7 +370,10 @@ describe('faults', () => {
   });
 
   it('connect timeout, with a transport that never opens', async () => {
-    const r = run({ port: 1, connectOnStart: true, maxRetries: 0, connectTimeoutMs: 5000 }, machineWithSilentTransport());
+    const r = run(
+      { port: 1, connectOnStart: true, maxRetries: 0, connectTimeoutMs: 5000 },
+      machineWithSilentTransport(),
+    );
     r.clock.increment(4999);
     expect(r.states()).toEqual(['connecting']);
     r.clock.increment(1);
@@ -346,7 +397,7 @@ describe('faults', () => {
       const peer = await scripted();
       const r = connectTo(peer);
       await r.waitForState('connected');
-      (await peer.waitForConnection()).send({ command, payload: {} });
+      (await peer.waitForConnection()).send({ command, payload: {} } as OutgoingMessage);
       expect(await r.done).toEqual({ reason: 'disconnected', cause: 'protocol-violation', retries: 0 });
       await expectNothingLeft(r, peer);
     });
@@ -374,7 +425,13 @@ describe('inbound role', () => {
     const server: Server = createServer((socket) => {
       accepted.push(socket);
       inboundRuns.push(
-        run({ role: 'inbound', accepted: socket, host: socket.remoteAddress!, port: socket.remotePort!, connectOnStart: true }),
+        run({
+          role: 'inbound',
+          accepted: socket,
+          host: socket.remoteAddress!,
+          port: socket.remotePort!,
+          connectOnStart: true,
+        }),
       );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -389,7 +446,10 @@ describe('inbound role', () => {
     expect(outbound.of('handshake')[0]?.remote.userAgent).toMatch(/^\/btc-statechart:/);
     outbound.actor.send({ type: 'STOP' });
     // A stop destroys the socket at once; with bytes still unread the kernel answers with a reset.
-    expect(await inbound.done).toMatchObject({ reason: 'disconnected', cause: expect.stringMatching(/^socket-(closed|error)$/) });
+    expect(await inbound.done).toMatchObject({
+      reason: 'disconnected',
+      cause: expect.stringMatching(/^socket-(closed|error)$/),
+    });
     await outbound.done;
     expect(accepted).toHaveLength(1);
   });
