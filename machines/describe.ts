@@ -68,3 +68,42 @@ function actionName(action: unknown): string {
   if (typeof action === 'function') return (action as { type?: string }).type ?? 'inline';
   return 'inline';
 }
+
+/**
+ * The chart as a Mermaid state diagram: every state (nested ones inside their parents, parallel
+ * regions separated), every transition that changes state, labelled with event and guard.
+ */
+export function toMermaid(machine: AnyStateMachine): string {
+  const lines = ['stateDiagram-v2'];
+  const mermaidId = (node: StateNodeLike): string => node.path.join('_') || node.id;
+  const render = (node: StateNodeLike, indent: string): void => {
+    const children = Object.values(node.states) as StateNodeLike[];
+    if (node.type !== 'parallel' && node.initial) {
+      const initial = node.initial.target[0] as StateNodeLike | undefined;
+      if (initial) lines.push(`${indent}[*] --> ${mermaidId(initial)}`);
+    }
+    children.forEach((child, i) => {
+      if (node.type === 'parallel' && i > 0) lines.push(`${indent}--`);
+      const id = mermaidId(child);
+      const grand = Object.values(child.states);
+      if (grand.length > 0) {
+        lines.push(`${indent}state "${child.key}" as ${id} {`);
+        render(child, `${indent}  `);
+        lines.push(`${indent}}`);
+      } else {
+        lines.push(`${indent}state "${child.key}" as ${id}`);
+      }
+      if (child.type === 'final') lines.push(`${indent}${id} --> [*]`);
+    });
+  };
+  render(machine.root, '  ');
+  for (const t of listTransitions(machine)) {
+    if (t.targets.length === 0) continue;
+    const source = machine.getStateNodeById(t.source);
+    for (const targetId of t.targets) {
+      const label = `${t.event}${t.guard ? ` [${t.guard}]` : ''}`;
+      lines.push(`  ${mermaidId(source)} --> ${mermaidId(machine.getStateNodeById(targetId))}: ${label}`);
+    }
+  }
+  return lines.join('\n');
+}
