@@ -3,7 +3,14 @@
 // No I/O here: the socket and the codec are invoked actors supplied by name (see src/actors).
 import { assign, emit, enqueueActions, fromCallback, type SnapshotFrom, sendTo, setup } from 'xstate';
 import { WTXID_RELAY_VERSION } from '../src/protocol/limits.js';
-import { heardFromAddr, heardFromAddrV2, randomNonce, remoteInfo, versionMessage } from './peer/messages.js';
+import {
+  DISCONNECT_TEXT,
+  heardFromAddr,
+  heardFromAddrV2,
+  randomNonce,
+  remoteInfo,
+  versionMessage,
+} from './peer/messages.js';
 import { backoffDelay, type PeerInput, resolvePeerOptions } from './peer/options.js';
 import type {
   CodecCommand,
@@ -74,7 +81,7 @@ export const peerMachine = setup({
       pingSentAt: null,
     })),
     recordDisconnect: assign(({ context, event }, params: { reason: DisconnectReason }) => ({
-      lastDisconnect: { reason: params.reason, message: describe(event), established: context.established },
+      lastDisconnect: { reason: params.reason, message: describe(event, params.reason), established: context.established },
     })),
     recordSocketError: assign(({ context, event }) => {
       const { reason, message } = event as EventOf<'socket.error'>;
@@ -469,8 +476,12 @@ export function lifecycleState(snapshot: PeerSnapshot): LifecycleState {
   return 'disconnected';
 }
 
-function describe(event: PeerEvent): string {
+function describe(event: PeerEvent, reason: DisconnectReason): string {
   if ('error' in event) return event.error.message;
-  if ('message' in event && typeof event.message === 'string') return event.message;
-  return event.type;
+  if (event.type === 'payload.version') {
+    const { version, services, userAgent } = event.payload;
+    return `${DISCONNECT_TEXT[reason]} (${userAgent} version ${version}, services 0x${services.toString(16)})`;
+  }
+  if (event.type.startsWith('payload.')) return `${DISCONNECT_TEXT[reason]}: ${event.type.slice('payload.'.length)} after verack`;
+  return DISCONNECT_TEXT[reason];
 }

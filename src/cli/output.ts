@@ -63,7 +63,9 @@ export function jsonReporter({ stdout, stderr }: ReporterStreams): Reporter {
   };
 }
 
-const QUIET_COMMANDS = new Set(['ping', 'pong']);
+// Our own pings show up as RTT lines; the peer's pings and our pongs are shown as messages.
+const isQuiet = (direction: 'in' | 'out', command: string): boolean =>
+  (direction === 'out' && command === 'ping') || (direction === 'in' && command === 'pong');
 
 export function humanReporter({ stdout, env }: ReporterStreams): Reporter {
   const colour = Boolean(stdout.isTTY) && !env.NO_COLOR;
@@ -84,6 +86,8 @@ export function humanReporter({ stdout, env }: ReporterStreams): Reporter {
     event(peer, e) {
       switch (e.type) {
         case 'state':
+          // The stopped line comes with the machine's output, which says more.
+          if (e.state === 'stopped') return;
           line(
             peer,
             paint(stateStyle[e.state] ?? 'white', e.state.padEnd(12)),
@@ -100,7 +104,7 @@ export function humanReporter({ stdout, env }: ReporterStreams): Reporter {
           );
           return;
         case 'message':
-          if (!QUIET_COMMANDS.has(e.command))
+          if (!isQuiet(e.direction, e.command))
             line(peer, `${e.direction === 'in' ? '← ' : '→ '}${e.command}`.padEnd(12));
           return;
         case 'addresses':

@@ -27,7 +27,14 @@ export function decodePayload(command: string, payload: Buffer): Message {
 export function encodePayload(message: OutgoingMessage): Buffer {
   if ('unknown' in message) return Buffer.from(message.payload);
   const writer = new Writer(256);
-  (PAYLOAD_CODECS[message.command].encode as (w: Writer, p: unknown) => void)(writer, message.payload);
+  try {
+    (PAYLOAD_CODECS[message.command].encode as (w: Writer, p: unknown) => void)(writer, message.payload);
+  } catch (error) {
+    // A value the wire cannot carry (port 70000, a number where a bigint goes) surfaces from
+    // Buffer as a RangeError or TypeError; callers get the same typed error as for any other.
+    if (error instanceof ProtocolError) throw error;
+    throw new ProtocolError('unencodable', `${message.command}: ${(error as Error).message}`, message.command);
+  }
   return writer.finish();
 }
 

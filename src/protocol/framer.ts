@@ -61,7 +61,11 @@ export class Framer {
     while (at < end) {
       if (this.header === null) {
         if (this.headerFilled === 0 && end - at >= HEADER_SIZE) {
-          this.header = parseHeader(chunk.subarray(at, at + HEADER_SIZE));
+          // Copied, not viewed: the header (its checksum) may outlive this chunk when the payload
+          // arrives in later pushes, and callers may reuse their chunk buffers between pushes.
+          chunk.copy(this.headerBytes, 0, at, at + HEADER_SIZE);
+          this.headerFilled = HEADER_SIZE;
+          this.header = parseHeader(this.headerBytes);
           at += HEADER_SIZE;
         } else {
           const take = Math.min(HEADER_SIZE - this.headerFilled, end - at);

@@ -115,7 +115,8 @@ export class Reader {
   }
 
   varBytes(max: number, what = 'var bytes'): Buffer {
-    const n = this.compactSize(what);
+    // Any length over `max` is a string that is too long, even one past MAX_COMPACT_SIZE.
+    const n = this.compactSize(what, Number.MAX_SAFE_INTEGER);
     if (n > max) this.fail('string-too-long', `${what}: ${n} bytes, at most ${max} allowed`);
     return this.bytes(n, what);
   }

@@ -31,8 +31,11 @@ export class Writer {
     return at;
   }
 
+  // Every write reserves room first and only then reads `this.buf`: `this.buf.writeX(v, this.room(n))`
+  // would evaluate `this.buf` before room() replaced it, writing into the old, too small buffer.
   u8(v: number): this {
-    this.buf[this.room(1)] = v & 0xff;
+    const at = this.room(1);
+    this.buf[at] = v & 0xff;
     return this;
   }
 
@@ -41,27 +44,32 @@ export class Writer {
   }
 
   u16be(v: number): this {
-    this.buf.writeUInt16BE(v, this.room(2));
+    const at = this.room(2);
+    this.buf.writeUInt16BE(v, at);
     return this;
   }
 
   u32(v: number): this {
-    this.buf.writeUInt32LE(v >>> 0, this.room(4));
+    const at = this.room(4);
+    this.buf.writeUInt32LE(v >>> 0, at);
     return this;
   }
 
   i32(v: number): this {
-    this.buf.writeInt32LE(v | 0, this.room(4));
+    const at = this.room(4);
+    this.buf.writeInt32LE(v | 0, at);
     return this;
   }
 
   u64(v: bigint): this {
-    this.buf.writeBigUInt64LE(BigInt.asUintN(64, v), this.room(8));
+    const at = this.room(8);
+    this.buf.writeBigUInt64LE(BigInt.asUintN(64, v), at);
     return this;
   }
 
   i64(v: bigint): this {
-    this.buf.writeBigInt64LE(BigInt.asIntN(64, v), this.room(8));
+    const at = this.room(8);
+    this.buf.writeBigInt64LE(BigInt.asIntN(64, v), at);
     return this;
   }
 
@@ -85,7 +93,8 @@ export class Writer {
     if (v < 0xfdn) return this.u8(Number(v));
     if (v <= 0xffffn) {
       this.u8(0xfd);
-      this.buf.writeUInt16LE(Number(v), this.room(2));
+      const at = this.room(2);
+      this.buf.writeUInt16LE(Number(v), at);
       return this;
     }
     if (v <= 0xffff_ffffn) {

@@ -108,6 +108,14 @@ export function encodeAddrV2(w: Writer, p: AddrV2Payload): void {
     if (!bytes || (a.network !== 'unknown' && bytes.length !== ADDRESS_LENGTH[a.network])) {
       throw new ProtocolError('unencodable', `not a valid ${a.network} address: ${JSON.stringify(a.host)}`, 'addrv2');
     }
+    // An unknown network keeps its id, which must be a byte BIP155 does not assign: one it does
+    // would decode as that network, and anything else would be silently cut to 8 bits.
+    if (a.network === 'unknown' && !(Number.isInteger(a.networkId) && a.networkId >= 0 && a.networkId <= 0xff)) {
+      throw new ProtocolError('unencodable', `network id ${a.networkId} is not a byte`, 'addrv2');
+    }
+    if (a.network === 'unknown' && NETWORK_BY_ID.has(a.networkId)) {
+      throw new ProtocolError('unencodable', `network id ${a.networkId} belongs to ${NETWORK_BY_ID.get(a.networkId)}`, 'addrv2');
+    }
     const id = a.network === 'unknown' ? a.networkId : AddrV2Network[a.network];
     w.u32(a.time).compactSize(a.services).u8(id).varBytes(bytes).u16be(a.port);
   }
