@@ -4,6 +4,7 @@
 import { assign, emit, enqueueActions, fromCallback, type SnapshotFrom, sendTo, setup } from 'xstate';
 import { WTXID_RELAY_VERSION } from '../src/protocol/limits.js';
 import {
+  addressesMessage,
   DISCONNECT_TEXT,
   heardFromAddr,
   heardFromAddrV2,
@@ -70,6 +71,9 @@ export const peerMachine = setup({
     lostEstablishedUnderStop: ({ context }) => context.established && context.options.onDisconnect === 'stop',
     lostEstablishedUnderIdle: ({ context }) => context.established && context.options.onDisconnect === 'idle',
     canRetry: ({ context }) => context.retries < context.maxRetries,
+    // Core answers getaddr only from inbound peers, and only once per connection.
+    shouldAnswerGetaddr: ({ context }) =>
+      context.options.role === 'inbound' && !context.getaddrAnswered && context.options.shareAddresses !== undefined,
   },
   actions: {
     beginAttempt: assign(({ context }) => ({
@@ -79,6 +83,7 @@ export const peerMachine = setup({
       remote: null,
       pingNonce: null,
       pingSentAt: null,
+      getaddrAnswered: false,
     })),
     recordDisconnect: assign(({ context, event }, params: { reason: DisconnectReason }) => ({
       lastDisconnect: { reason: params.reason, message: describe(event, params.reason), established: context.established },
@@ -131,6 +136,11 @@ export const peerMachine = setup({
       if (context.options.getaddr)
         enqueue.sendTo('codec', { type: 'send', message: { command: 'getaddr', payload: {} } });
     }),
+    answerGetaddr: sendTo('codec', ({ context }) => ({
+      type: 'send' as const,
+      message: addressesMessage(context.options.shareAddresses?.() ?? [], context.remote?.wantsAddrV2 ?? false),
+    })),
+    recordGetaddrAnswered: assign({ getaddrAnswered: true }),
     sendPing: sendTo('codec', ({ context }) => ({
       type: 'send' as const,
       message: { command: 'ping' as const, payload: { nonce: context.pingNonce ?? 0n } },
@@ -179,7 +189,7 @@ export const peerMachine = setup({
       type: 'message' as const,
       direction: 'out' as const,
       command: (event as EventOf<'codec.frame'>).command,
-      payload: undefined,
+      payload: (event as EventOf<'codec.frame'>).payload,
     })),
     emitAddresses: emit(({ event }) => {
       const e = event as EventOf<'payload.addr'> | EventOf<'payload.addrv2'>;
@@ -229,6 +239,7 @@ export const peerMachine = setup({
       rtt: { lastMs: null, minMs: null },
       lastDisconnect: null,
       stopReason: null,
+      getaddrAnswered: false,
     };
   },
   initial: 'starting',
@@ -392,6 +403,7 @@ export const peerMachine = setup({
               ],
               on: {
                 'payload.ping': { actions: 'sendPong' },
+                'payload.getaddr': { guard: 'shouldAnswerGetaddr', actions: ['answerGetaddr', 'recordGetaddrAnswered'] },
                 'payload.addr': { actions: 'emitAddresses' },
                 'payload.addrv2': { actions: 'emitAddresses' },
                 // Negotiation is over once verack is exchanged; Core disconnects a peer that tries again.
@@ -437,6 +449,8 @@ export const peerMachine = setup({
     afterDisconnect: {
       entry: 'emitDisconnect',
       always: [
+        // An inbound connection cannot be dialled again: whatever ended it, the machine is done.
+        { guard: 'isInbound', target: 'stopped', actions: 'recordStopDisconnected' },
         { guard: 'lostEstablishedUnderStop', target: 'stopped', actions: 'recordStopDisconnected' },
         { guard: 'lostEstablishedUnderIdle', target: 'disconnected' },
         { guard: 'canRetry', target: 'backoff', actions: ['incrementRetries', 'scheduleBackoff'] },

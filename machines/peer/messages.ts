@@ -1,7 +1,8 @@
 // Pure builders for what the peer machine says; no I/O, so the machine stays readable and testable.
 import type { OutgoingMessage } from '../../src/protocol/codec.js';
 import type { AddrEntry } from '../../src/protocol/messages/addr.js';
-import type { AddrV2Entry } from '../../src/protocol/messages/addrv2.js';
+import { type AddrV2Entry, AddrV2Network, type KnownAddrNetwork } from '../../src/protocol/messages/addrv2.js';
+import { MAX_ADDR_TO_SEND } from '../../src/protocol/limits.js';
 import { parseIPv4, parseIPv6 } from '../../src/protocol/messages/ip.js';
 import type { VersionPayload } from '../../src/protocol/messages/version.js';
 import type { DisconnectReason, HeardAddress, PeerContext, RemoteInfo } from './types.js';
@@ -89,4 +90,34 @@ export function heardFromAddrV2(entries: AddrV2Entry[]): HeardAddress[] {
     services: a.services,
     time: a.time,
   }));
+}
+
+/** Our answer to `getaddr`: `addrv2` for peers that asked for it (BIP155), else IPv4/IPv6 in `addr`. */
+export function addressesMessage(addresses: HeardAddress[], wantsAddrV2: boolean): OutgoingMessage {
+  const shared = addresses.slice(0, MAX_ADDR_TO_SEND);
+  if (wantsAddrV2) {
+    return {
+      command: 'addrv2',
+      payload: {
+        addresses: shared
+          .filter((a) => a.network !== 'unknown')
+          .map((a) => ({
+            time: a.time,
+            services: a.services,
+            network: a.network,
+            networkId: AddrV2Network[a.network as KnownAddrNetwork],
+            host: a.host,
+            port: a.port,
+          })),
+      },
+    };
+  }
+  return {
+    command: 'addr',
+    payload: {
+      addresses: shared
+        .filter((a) => a.network === 'ipv4' || a.network === 'ipv6')
+        .map((a) => ({ time: a.time, services: a.services, host: a.host, port: a.port })),
+    },
+  };
 }

@@ -89,6 +89,11 @@ export interface PeerOptions {
   isOwnNonce?: (nonce: bigint) => boolean;
   /** For the inbound role: the accepted connection, handed to the socket actor untouched. */
   accepted?: unknown;
+  /**
+   * Addresses to answer an inbound peer's `getaddr` with (once per connection, as Core does);
+   * without it, `getaddr` is ignored.
+   */
+  shareAddresses?: () => HeardAddress[];
 }
 
 export interface RemoteInfo {
@@ -132,6 +137,8 @@ export interface PeerContext {
   rtt: Rtt;
   lastDisconnect: DisconnectRecord | null;
   stopReason: StopReason | null;
+  /** Whether this connection's `getaddr` has been answered. */
+  getaddrAnswered: boolean;
 }
 
 /** An address heard from the peer, in one shape for `addr` and `addrv2`. */
@@ -165,7 +172,7 @@ export type SocketEvent =
 
 export type CodecEvent =
   /** An encoded message on its way to the socket. */
-  | { type: 'codec.frame'; command: string; bytes: Buffer }
+  | { type: 'codec.frame'; command: string; payload: unknown; bytes: Buffer }
   /** A message dropped on arrival (bad checksum, invalid command); the stream goes on. */
   | { type: 'codec.dropped'; error: ProtocolError }
   /** The stream cannot be trusted any more (wrong magic, oversized payload). */

@@ -30,6 +30,7 @@ export const frameCodec = fromCallback<CodecCommand, CodecInput>(({ input, sendB
         sendBack({
           type: 'codec.frame',
           command: command.message.command,
+          payload: command.message.payload,
           bytes: encodeMessage(magic, command.message),
         });
       } catch (error) {

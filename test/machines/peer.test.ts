@@ -419,9 +419,13 @@ describe('faults', () => {
 });
 
 describe('inbound role', () => {
-  it('waits for the remote version, answers with its own, and completes the handshake', async () => {
+  it('waits for the remote version, answers with its own, and answers getaddr once per connection', async () => {
     const accepted: Socket[] = [];
     const inboundRuns: PeerRun[] = [];
+    const shared = [
+      { network: 'ipv4' as const, host: '127.0.0.5', port: 18444, services: 1n, time: 1_700_000_000 },
+      { network: 'torv3' as const, host: `${'a'.repeat(52)}aaad.onion`, port: 8333, services: 1n, time: 1_700_000_000 },
+    ];
     const server: Server = createServer((socket) => {
       accepted.push(socket);
       inboundRuns.push(
@@ -431,6 +435,7 @@ describe('inbound role', () => {
           host: socket.remoteAddress!,
           port: socket.remotePort!,
           connectOnStart: true,
+          shareAddresses: () => shared.slice(0, 1),
         }),
       );
     });
@@ -444,14 +449,36 @@ describe('inbound role', () => {
     await inbound.waitForState('connected');
     expect(inbound.of('handshake')[0]?.remote.userAgent).toMatch(/^\/btc-statechart:/);
     expect(outbound.of('handshake')[0]?.remote.userAgent).toMatch(/^\/btc-statechart:/);
+
+    await outbound.until((e) => e.some((x) => x.type === 'addresses'));
+    expect(outbound.of('addresses')[0]).toMatchObject({ command: 'addrv2', addresses: [{ host: '127.0.0.5', port: 18444 }] });
+    // A second getaddr on the same connection goes unanswered; the pong after it proves it was read.
+    outbound.actor.send({ type: 'SEND', message: { command: 'getaddr', payload: {} } });
+    outbound.actor.send({ type: 'SEND', message: { command: 'ping', payload: { nonce: 7n } } });
+    await outbound.until((e) => e.some((x) => x.type === 'message' && x.direction === 'in' && x.command === 'pong' && (x.payload as { nonce: bigint }).nonce === 7n));
+    expect(outbound.of('addresses')).toHaveLength(1);
+
     outbound.actor.send({ type: 'STOP' });
     // A stop destroys the socket at once; with bytes still unread the kernel answers with a reset.
-    expect(await inbound.done).toMatchObject({
-      reason: 'disconnected',
-      cause: expect.stringMatching(/^socket-(closed|error)$/),
-    });
+    expect(await inbound.done).toMatchObject({ reason: 'disconnected', cause: expect.stringMatching(/^socket-(closed|error)$/) });
     await outbound.done;
     expect(accepted).toHaveLength(1);
+  });
+
+  it('an inbound handshake that fails ends the machine: there is nothing to dial again', async () => {
+    const server: Server = createServer((socket) => {
+      const r = run({ role: 'inbound', accepted: socket, host: '127.0.0.1', port: 1, connectOnStart: true, maxRetries: 5 });
+      inboundDone.push(r.done);
+    });
+    const inboundDone: Promise<unknown>[] = [];
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const client = connectTo({ port: (server.address() as { port: number }).port } as ScriptedPeer);
+    await client.waitForState('handshaking');
+    client.actor.send({ type: 'STOP' });
+    await client.done;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await inboundDone[0]).toMatchObject({ reason: 'disconnected', retries: 0 });
   });
 });
 
