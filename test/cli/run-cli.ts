@@ -15,6 +15,8 @@ export interface RunningCli {
   exit: Promise<CliResult>;
   /** Resolves once stdout matches `pattern` (bounded in real time). */
   waitForStdout(pattern: RegExp): Promise<void>;
+  /** Resolves with the match once stderr matches `pattern`. */
+  waitForStderr(pattern: RegExp): Promise<RegExpExecArray>;
 }
 
 /** Starts `bitcoin-node` as a real process; it is killed if it outlives the guard. */
@@ -32,6 +34,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCl
   });
   child.stderr!.on('data', (d: Buffer) => {
     stderr += d.toString();
+    for (const w of watchers) w();
   });
   const guard = setTimeout(() => child.kill('SIGKILL'), GUARD_MS);
   const exit = new Promise<CliResult>((resolve) => {
@@ -41,9 +44,25 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCl
       resolve({ code, stdout, stderr });
     });
   });
+  const waitFor = (read: () => string, pattern: RegExp): Promise<RegExpExecArray> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        const match = pattern.exec(read());
+        if (match) {
+          watchers.delete(check);
+          resolve(match);
+        } else if (child.exitCode !== null) {
+          watchers.delete(check);
+          reject(new Error(`exited (${child.exitCode}) before output matched ${pattern}:\n${stdout}\n${stderr}`));
+        }
+      };
+      watchers.add(check);
+      check();
+    });
   return {
     child,
     exit,
+    waitForStderr: (pattern) => waitFor(() => stderr, pattern),
     waitForStdout: (pattern) =>
       new Promise((resolve, reject) => {
         const check = (): void => {

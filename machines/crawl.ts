@@ -1,0 +1,266 @@
+// The recursive crawl as a statechart: breadth-first over the addresses peers give, one attempt per
+// node, a bounded number of connections at once, a bounded number of nodes in all.
+// No I/O here: peers are spawned peer machines, their sockets actors supplied by name.
+import { type ActorRefFrom, assign, emit, enqueueActions, type SnapshotFrom, setup } from 'xstate';
+import { peerMachine } from './peer.js';
+import type { PeerEmitted } from './peer/types.js';
+import type {
+  ActiveNode,
+  CrawlEmitted,
+  CrawlEvent,
+  CrawlInput,
+  CrawlOptions,
+  CrawlSummary,
+  CrawlTarget,
+  NodeRecord,
+} from './crawl/types.js';
+
+type EventOf<T extends CrawlEvent['type']> = Extract<CrawlEvent, { type: T }>;
+type DoneEvent = Extract<CrawlEvent, { actorId: string }>;
+
+export interface CrawlContext {
+  options: CrawlOptions;
+  queue: CrawlTarget[];
+  /**
+   * Every node recorded or queued, by address. Mutated in place inside assign: it only grows, and
+   * copying it per event would make a crawl quadratic in the nodes it hears of.
+   */
+  seen: Set<string>;
+  active: Record<string, ActiveNode>;
+  nextId: number;
+  finished: number;
+  summary: CrawlSummary;
+}
+
+export const targetKey = (t: Pick<CrawlTarget, 'host' | 'port'>): string =>
+  t.host.includes(':') ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`;
+
+const addrTimerId = (id: string): string => `addr-${id}`;
+
+function listenToPeer(ref: ActorRefFrom<typeof peerMachine>, id: string, crawl: { send(event: CrawlEvent): void }): void {
+  ref.on('*', (event: PeerEmitted) => {
+    if (event.type === 'handshake') crawl.send({ type: 'peer.handshake', id, event });
+    else if (event.type === 'rtt') crawl.send({ type: 'peer.rtt', id, event });
+    else if (event.type === 'addresses') crawl.send({ type: 'peer.addresses', id, event });
+  });
+}
+
+function record(context: CrawlContext, target: CrawlTarget, fields: Partial<NodeRecord>): NodeRecord {
+  return {
+    address: target.host,
+    port: target.port,
+    network: target.network,
+    reachable: false,
+    ...fields,
+    time: new Date(context.options.clock()).toISOString(),
+  };
+}
+
+function count(tally: Record<string, number>, key: string): Record<string, number> {
+  return { ...tally, [key]: (tally[key] ?? 0) + 1 };
+}
+
+export const crawlMachine = setup({
+  types: {
+    context: {} as CrawlContext,
+    events: {} as CrawlEvent,
+    input: {} as CrawlInput,
+    output: {} as CrawlSummary,
+    emitted: {} as CrawlEmitted,
+  },
+  actors: { peer: peerMachine },
+  delays: {
+    addrTimeout: ({ context }) => context.options.addrTimeoutMs,
+  },
+  guards: {
+    crawlFinished: ({ context }) => context.queue.length === 0 && Object.keys(context.active).length === 0,
+    noActivePeers: ({ context }) => Object.keys(context.active).length === 0,
+    isAddressAnswer: ({ event }) => (event as EventOf<'peer.addresses'>).event.addresses.length > 1,
+    isActivePeer: ({ context, event }) => (event as EventOf<'crawl.addrTimeout'>).id in context.active,
+  },
+  actions: {
+    launchPeers: assign(({ context, spawn, self }) => {
+      const queue = [...context.queue];
+      const active = { ...context.active };
+      let { nextId } = context;
+      while (queue.length > 0 && Object.keys(active).length < context.options.concurrency) {
+        const target = queue.shift()!;
+        const id = `node-${nextId++}`;
+        const ref = spawn('peer', {
+          id,
+          input: {
+            ...context.options.peer,
+            host: target.host,
+            port: target.port,
+            network: context.options.network,
+            connectOnStart: true,
+            maxRetries: 0,
+            onDisconnect: 'stop',
+            getaddr: true,
+          },
+        });
+        listenToPeer(ref, id, self);
+        active[id] = { target, remote: null, rttMs: null, addressesGiven: 0 };
+      }
+      return { queue, active, nextId };
+    }),
+    recordHandshake: assign({
+      active: ({ context, event }) => {
+        const { id, event: e } = event as EventOf<'peer.handshake'>;
+        const node = context.active[id];
+        return node ? { ...context.active, [id]: { ...node, remote: e.remote } } : context.active;
+      },
+    }),
+    waitForAddresses: enqueueActions(({ event, enqueue }) => {
+      const { id } = event as EventOf<'peer.handshake'>;
+      enqueue.raise({ type: 'crawl.addrTimeout', id }, { id: addrTimerId(id), delay: 'addrTimeout' });
+    }),
+    recordRtt: assign({
+      active: ({ context, event }) => {
+        const { id, event: e } = event as EventOf<'peer.rtt'>;
+        const node = context.active[id];
+        return node ? { ...context.active, [id]: { ...node, rttMs: e.lastMs } } : context.active;
+      },
+    }),
+    // New addresses join the queue; those the crawl must not dial are recorded at once, with why.
+    takeAddresses: enqueueActions(({ context, event, enqueue }) => {
+      const { id, event: e } = event as EventOf<'peer.addresses'>;
+      const node = context.active[id];
+      if (!node) return;
+      const queued: CrawlTarget[] = [];
+      let unreachable = context.summary.unreachable;
+      for (const a of e.addresses) {
+        if (context.seen.size >= context.options.maxNodes) break;
+        const target: CrawlTarget = { network: a.network, host: a.host, port: a.port };
+        const key = targetKey(target);
+        if (context.seen.has(key)) continue;
+        context.seen.add(key);
+        const verdict = context.options.classify(target, context.options.followLocal);
+        if (verdict === 'dial') {
+          queued.push(target);
+        } else {
+          unreachable = count(unreachable, verdict);
+          enqueue.emit({ type: 'node', record: record(context, target, { error: verdict }) });
+        }
+      }
+      enqueue.assign({
+        queue: [...context.queue, ...queued],
+        summary: { ...context.summary, unreachable },
+        active: { ...context.active, [id]: { ...node, addressesGiven: node.addressesGiven + e.addresses.length } },
+      });
+    }),
+    stopPeer: enqueueActions(({ event, enqueue }) => {
+      enqueue.sendTo((event as EventOf<'peer.addresses'> | EventOf<'crawl.addrTimeout'>).id, { type: 'STOP' });
+    }),
+    finishNode: enqueueActions(({ context, event, enqueue }) => {
+      const { actorId, output } = event as DoneEvent;
+      const node = context.active[actorId];
+      if (!node) return;
+      enqueue.cancel(addrTimerId(actorId));
+      const { remote } = node;
+      const fields: Partial<NodeRecord> = remote
+        ? {
+            reachable: true,
+            version: remote.version,
+            services: remote.services.toString(),
+            userAgent: remote.userAgent,
+            startHeight: remote.startHeight,
+            rttMs: node.rttMs,
+            addressesGiven: node.addressesGiven,
+          }
+        : { error: output.cause ?? 'unknown' };
+      enqueue.emit({ type: 'node', record: record(context, node.target, fields) });
+      const { [actorId]: _done, ...active } = context.active;
+      const s = context.summary;
+      enqueue.assign({
+        active,
+        finished: context.finished + 1,
+        summary: remote
+          ? {
+              ...s,
+              reachable: s.reachable + 1,
+              userAgents: count(s.userAgents, remote.userAgent),
+              versions: count(s.versions, String(remote.version)),
+            }
+          : { ...s, unreachable: count(s.unreachable, fields.error!) },
+      });
+    }),
+    emitProgress: emit(({ context }) => ({
+      type: 'progress' as const,
+      done: context.finished,
+      active: Object.keys(context.active).length,
+      queued: context.queue.length,
+      heard: context.seen.size,
+    })),
+    stopAllPeers: enqueueActions(({ context, enqueue }) => {
+      for (const id of Object.keys(context.active)) enqueue.sendTo(id, { type: 'STOP' });
+    }),
+    abandonQueue: assign({
+      queue: [],
+      summary: ({ context }) => ({ ...context.summary, interrupted: true }),
+    }),
+    recordHeard: assign({ summary: ({ context }) => ({ ...context.summary, heard: context.seen.size }) }),
+  },
+}).createMachine({
+  id: 'crawl',
+  context: ({ input }) => {
+    const { start, ...rest } = input;
+    const options: CrawlOptions = {
+      concurrency: 50,
+      maxNodes: 10_000,
+      addrTimeoutMs: 30_000,
+      followLocal: false,
+      peer: {},
+      clock: Date.now,
+      ...rest,
+    };
+    const seen = new Set<string>();
+    const queue: CrawlTarget[] = [];
+    for (const target of start) {
+      if (seen.has(targetKey(target))) continue;
+      seen.add(targetKey(target));
+      queue.push(target);
+    }
+    return {
+      options,
+      queue,
+      seen,
+      active: {},
+      nextId: 1,
+      finished: 0,
+      summary: { heard: 0, reachable: 0, unreachable: {}, userAgents: {}, versions: {}, interrupted: false },
+    };
+  },
+  initial: 'crawling',
+  states: {
+    crawling: {
+      entry: ['launchPeers', 'emitProgress'],
+      always: { guard: 'crawlFinished', target: 'done' },
+      on: {
+        'peer.handshake': { actions: ['recordHandshake', 'waitForAddresses'] },
+        'peer.rtt': { actions: 'recordRtt' },
+        'peer.addresses': [
+          // Core announces itself in a one-entry addr; the answer to getaddr is the larger one.
+          { guard: 'isAddressAnswer', actions: ['takeAddresses', 'stopPeer'] },
+          { actions: 'takeAddresses' },
+        ],
+        'crawl.addrTimeout': { guard: 'isActivePeer', actions: 'stopPeer' },
+        'xstate.done.actor.*': { actions: ['finishNode', 'launchPeers', 'emitProgress'] },
+        STOP: 'stopping',
+      },
+    },
+    // SIGINT: what was found so far is kept, nothing new is started.
+    stopping: {
+      entry: ['abandonQueue', 'stopAllPeers'],
+      always: { guard: 'noActivePeers', target: 'done' },
+      on: {
+        'xstate.done.actor.*': { actions: ['finishNode', 'emitProgress'] },
+      },
+    },
+    done: { type: 'final', entry: 'recordHeard' },
+  },
+  output: ({ context }) => context.summary,
+});
+
+export type CrawlMachine = typeof crawlMachine;
+export type CrawlSnapshot = SnapshotFrom<CrawlMachine>;

@@ -1,0 +1,80 @@
+// The crawl's vocabulary: what it visits, what it records, what it tells.
+import type { AddrNetwork } from '../../src/protocol/messages/addrv2.js';
+import type { NetworkName } from '../../src/protocol/networks.js';
+import type { PeerInput } from '../peer/options.js';
+import type { HeardAddress, PeerEmitted, PeerOutput, RemoteInfo } from '../peer/types.js';
+
+export interface CrawlTarget {
+  network: AddrNetwork;
+  host: string;
+  port: number;
+}
+
+/** One line of the crawl's output: a node heard of, reached or not. */
+export interface NodeRecord {
+  address: string;
+  port: number;
+  network: AddrNetwork;
+  reachable: boolean;
+  version?: number;
+  /** Decimal string: services are 64-bit. */
+  services?: string;
+  userAgent?: string;
+  startHeight?: number;
+  rttMs?: number | null;
+  addressesGiven?: number;
+  /** Why an unreachable node was not reached: a disconnect reason, or why it was not tried. */
+  error?: string;
+  time: string;
+}
+
+export interface CrawlOptions {
+  network: NetworkName;
+  /** Connections at once. */
+  concurrency: number;
+  /** Nodes recorded at most (tried or not); addresses heard after that are ignored. */
+  maxNodes: number;
+  /** How long to wait for `addr` after the handshake. */
+  addrTimeoutMs: number;
+  /** Follow loopback and private addresses: only when the crawl started from one. */
+  followLocal: boolean;
+  /** What every peer gets, apart from its address (timeouts, user agent). */
+  peer: Omit<PeerInput, 'host' | 'port' | 'network'>;
+  /** Classifies an address: whether the crawl may dial it, or why not. */
+  classify: (target: CrawlTarget, followLocal: boolean) => 'dial' | 'not-routable' | 'unsupported-network';
+  /** Wall clock for record times. */
+  clock: () => number;
+}
+
+export type CrawlInput = Partial<Omit<CrawlOptions, 'network' | 'classify'>> &
+  Pick<CrawlOptions, 'network' | 'classify'> & { start: CrawlTarget[] };
+
+export interface ActiveNode {
+  target: CrawlTarget;
+  remote: RemoteInfo | null;
+  rttMs: number | null;
+  addressesGiven: number;
+}
+
+export interface CrawlSummary {
+  heard: number;
+  reachable: number;
+  unreachable: Record<string, number>;
+  userAgents: Record<string, number>;
+  versions: Record<string, number>;
+  interrupted: boolean;
+}
+
+export type CrawlEvent =
+  | { type: 'peer.handshake'; id: string; event: Extract<PeerEmitted, { type: 'handshake' }> }
+  | { type: 'peer.rtt'; id: string; event: Extract<PeerEmitted, { type: 'rtt' }> }
+  | { type: 'peer.addresses'; id: string; event: Extract<PeerEmitted, { type: 'addresses' }> }
+  | { type: 'crawl.addrTimeout'; id: string }
+  | { type: `xstate.done.actor.${string}`; actorId: string; output: PeerOutput }
+  | { type: 'STOP' };
+
+export type CrawlEmitted =
+  | { type: 'node'; record: NodeRecord }
+  | { type: 'progress'; done: number; active: number; queued: number; heard: number };
+
+export type { HeardAddress };

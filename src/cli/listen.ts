@@ -1,0 +1,69 @@
+import { loadAddressBook, saveAddressBook } from '../address-book-file.js';
+import { AddressBook } from '../address-book.js';
+import { startListener } from '../listener.js';
+import type { CommandIo } from './connect.js';
+import { peerInputFromArgs } from './connect.js';
+import { formatOptions, integerOption, networkOption, PEER_OPTIONS, parseCommandLine } from './options.js';
+import { humanReporter, jsonReporter } from './output.js';
+import { EXIT_OK, UsageError } from './usage-error.js';
+
+const { 'max-retries': _r, backoff: _b, 'dns-server': _d, ...SHARED } = PEER_OPTIONS;
+
+
+const LISTEN_OPTIONS = {
+  ...SHARED,
+  bind: { type: 'string', default: '127.0.0.1', hint: 'host', help: 'address to listen on' },
+  port: { type: 'string', hint: 'n', help: "port to listen on (default: the network's)" },
+  'max-inbound': { type: 'string', default: '125', hint: 'n', help: 'inbound peers at most' },
+  'address-book': { type: 'string', hint: 'file', help: 'answer getaddr from this book, and save what peers tell us into it' },
+} as const;
+
+export const LISTEN_USAGE = `Usage: bitcoin-node listen [options]
+
+Accepts inbound peers: each runs the peer statechart in its inbound role (waits for the remote
+version, answers with its own) and gets at most 1000 addresses, once, for its getaddr. Output as
+for connect. Runs until SIGINT/SIGTERM.
+
+Options:
+${formatOptions(LISTEN_OPTIONS)}`;
+
+export async function runListen(args: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommandLine(args, LISTEN_OPTIONS);
+  if (values.help) {
+    io.stdout.write(`${LISTEN_USAGE}\n`);
+    return EXIT_OK;
+  }
+  if (positionals.length > 0) throw new UsageError(`listen takes no peers, got ${JSON.stringify(positionals[0])}`);
+  const network = networkOption(values);
+  const port = values.port === undefined ? network.defaultPort : integerOption(values, 'port');
+  if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
+  const file = values['address-book'] === undefined ? undefined : String(values['address-book']);
+  const reporter = values.json ? jsonReporter(io) : humanReporter(io);
+  let book = new AddressBook();
+  if (file) {
+    const loaded = await loadAddressBook(file);
+    book = loaded.book;
+    if (loaded.warning) reporter.note(`bitcoin-node: ${loaded.warning}`);
+  }
+  const { network: _n, ...peer } = peerInputFromArgs(values);
+  const listener = await startListener({
+    bind: String(values.bind),
+    port,
+    network: network.name,
+    maxInbound: integerOption(values, 'max-inbound'),
+    book,
+    peer,
+    onPeer: (actor, address) => actor.on('*', (event) => reporter.event(address, event)),
+    onPeerStopped: (address, output) => reporter.stopped(address, output),
+  }).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot listen on ${String(values.bind)}:${port}: ${error.code ?? error.message}`);
+  });
+  reporter.note(`listening on ${listener.address} (${network.name}), ${book.size} addresses in the book`);
+  await new Promise<void>((resolve) => {
+    io.signals.once('SIGINT', resolve);
+    io.signals.once('SIGTERM', resolve);
+  });
+  await listener.close();
+  if (file) await saveAddressBook(book, file);
+  return EXIT_OK;
+}

@@ -1,0 +1,111 @@
+// The pool over local networks of scripted hosts: it keeps its target while hosts die and come
+// back, never dials one address twice, spreads over network groups, and keeps misbehaving peers away.
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Actor, toPromise } from 'xstate';
+import type { PoolMachine } from '../../machines/pool.js';
+import type { HeardAddress } from '../../machines/peer/types.js';
+import { AddressBook } from '../../src/address-book.js';
+import { createPool } from '../../src/pool.js';
+import { type LocalNetwork, startLocalNetwork } from '../peers/local-network.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function localNetwork(options: Parameters<typeof startLocalNetwork>[0]): Promise<LocalNetwork> {
+  const net = await startLocalNetwork({ port: 0, ...options });
+  cleanups.push(() => net.close());
+  return net;
+}
+
+const heard = (net: LocalNetwork): HeardAddress[] =>
+  net.hosts.map((h) => ({ network: 'ipv4', host: h.host, port: h.port, services: 9n, time: Math.floor(Date.now() / 1000) }));
+
+function startPool(book: AddressBook, input: Partial<Parameters<typeof createPool>[0]> = {}) {
+  const pool = createPool({ network: 'regtest', targetOutbound: 8, refillIntervalMs: 50, ...input }, { book });
+  pool.start();
+  cleanups.push(async () => {
+    pool.send({ type: 'STOP' });
+    await toPromise(pool);
+  });
+  return pool;
+}
+
+const connected = (pool: Actor<PoolMachine>): string[] =>
+  Object.values(pool.getSnapshot().context.peers)
+    .filter((p) => p.state === 'connected')
+    .map((p) => `${p.host}:${p.port}`);
+
+async function until(what: string, test: () => boolean, timeoutMs = 8000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('pool', () => {
+  it('fills its target from the book, with distinct addresses, and keeps it while hosts die and come back', async () => {
+    const net = await localNetwork({ size: 16, firstHost: '127.20.0.2' });
+    const book = new AddressBook({ retryBaseMs: 50, retryMaxMs: 200 });
+    book.add(heard(net), 'test');
+    const pool = startPool(book);
+    await until('8 connected peers', () => connected(pool).length === 8);
+    expect(new Set(connected(pool)).size).toBe(8);
+
+    // Kill the hosts of five connected peers: the pool replaces them from the rest of the book.
+    const victims = connected(pool).slice(0, 5);
+    await Promise.all(victims.map((a) => net.hosts[net.indexOf(a)]!.stopListening()));
+    await until('8 connected peers again', () => connected(pool).length === 8 && !connected(pool).some((a) => victims.includes(a)));
+    expect(new Set(connected(pool)).size).toBe(8);
+
+    // They come back; meanwhile more hosts die, until only the returned ones can fill the gap.
+    await Promise.all(victims.map((a) => net.hosts[net.indexOf(a)]!.listenAgain()));
+    const others = net.hosts.filter((h) => !victims.includes(h.address));
+    await Promise.all(others.slice(0, 8).map((h) => h.stopListening()));
+    await until('8 connected peers with the returned hosts', () => connected(pool).length === 8, 15_000);
+    for (const v of victims) expect(connected(pool)).toContain(v);
+    const status = pool.getSnapshot().context;
+    expect(status.attempts).toBeGreaterThan(8);
+  });
+
+  it('prefers addresses in different network groups', async () => {
+    const a = await localNetwork({ size: 6, firstHost: '127.21.0.2' });
+    const b = await localNetwork({ size: 1, firstHost: '127.22.0.2' });
+    const book = new AddressBook();
+    book.add([...heard(a), ...heard(b)], 'test');
+    const pool = startPool(book, { targetOutbound: 2 });
+    await until('2 connected peers', () => connected(pool).length === 2);
+    const groups = connected(pool).map((addr) => addr.split('.').slice(0, 2).join('.'));
+    expect(new Set(groups)).toEqual(new Set(['127.21', '127.22']));
+  });
+
+  it('does not dial a misbehaving peer again within the ban time', async () => {
+    const net = await localNetwork({ size: 3, firstHost: '127.23.0.2', behaviour: (i) => (i === 0 ? 'garbage' : 'normal') });
+    const book = new AddressBook({ retryBaseMs: 10, retryMaxMs: 10 });
+    book.add(heard(net), 'test');
+    const pool = startPool(book, { targetOutbound: 3, misbehaviourBanMs: 60_000 });
+    const stopped: string[] = [];
+    pool.on('peer-stopped', (e) => stopped.push(`${e.address} ${e.output.cause}`));
+    await until('the garbage host to be dropped', () => stopped.length > 0);
+    expect(stopped[0]).toBe(`${net.hosts[0]!.address} framing-error`);
+    await until('two connected peers', () => connected(pool).length === 2);
+    await new Promise((r) => setTimeout(r, 300)); // many refill rounds
+    expect(net.hosts[0]!.connections).toBe(1);
+    expect(book.isBanned(net.hosts[0]!.host, net.hosts[0]!.port)).toBe(true);
+  });
+
+  it('reports its state: peers by state, book size, attempts', async () => {
+    const net = await localNetwork({ size: 3, firstHost: '127.24.0.2' });
+    const book = new AddressBook();
+    book.add(heard(net), 'test');
+    const pool = startPool(book, { targetOutbound: 3 });
+    const statuses: unknown[] = [];
+    pool.on('status', (e) => statuses.push(e.status));
+    await until('3 connected', () => connected(pool).length === 3);
+    expect(statuses.at(-1)).toMatchObject({ peersByState: { connected: 3 }, attempts: 3, bookSize: 3 });
+    pool.send({ type: 'STOP' });
+    expect(await toPromise(pool)).toMatchObject({ attempts: 3, connections: 3 });
+  });
+});
