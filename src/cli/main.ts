@@ -1,12 +1,16 @@
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../package-info.js';
 import { CONNECT_USAGE, type CommandIo, runConnect } from './connect.js';
+import { CRAWL_USAGE, runCrawl } from './crawl.js';
 import { DECODE_USAGE, runDecode } from './decode.js';
+import { LISTEN_USAGE, runListen } from './listen.js';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './usage-error.js';
 
 export const USAGE = `Usage: bitcoin-node <command> [options]
 
 Commands:
   connect [host[:port] ...]   connect to peers (or a DNS seed), handshake, stay alive, back off, stop
+  crawl [host[:port] ...]     crawl the network breadth-first, one record per node
+  listen                      accept inbound peers and answer their getaddr
   decode <hex | ->            decode one framed P2P message to JSON
 
 Run bitcoin-node <command> --help for its options.
@@ -18,6 +22,8 @@ export type MainIo = CommandIo & { stdin: NodeJS.ReadableStream };
 const COMMANDS: Record<string, { run: (args: string[], io: MainIo) => Promise<number>; usage: string }> = {
   connect: { run: runConnect, usage: CONNECT_USAGE },
   decode: { run: runDecode, usage: DECODE_USAGE },
+  crawl: { run: runCrawl, usage: CRAWL_USAGE },
+  listen: { run: runListen, usage: LISTEN_USAGE },
 };
 
 /** Runs the CLI and returns its exit code; never throws for bad input. */
