@@ -10,7 +10,7 @@
 import type { HeardAddress } from '../machines/peer/types.js';
 import { MAX_ADDR_TO_SEND } from './protocol/limits.js';
 import { type AddrNetwork, formatAddress, parseAddress } from './protocol/messages/addrv2.js';
-import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from './protocol/messages/ip.js';
+import { formatIPv4, formatIPv6, isIPv4Mapped, parseIPv4, parseIPv6 } from './protocol/messages/ip.js';
 
 export interface AddressRecord {
   network: AddrNetwork;
@@ -73,7 +73,6 @@ const IMPLAUSIBLE_TIME_AGE_SECONDS = 5 * 24 * 3600;
 /** Networks the book stores. */
 type StoredNetwork = 'ipv4' | 'ipv6' | 'torv3' | 'i2p' | 'cjdns';
 
-const IPV4_MAPPED_PREFIX = Buffer.from('00000000000000000000ffff', 'hex');
 
 // ---- canonical text ------------------------------------------------------------------------
 
@@ -85,7 +84,7 @@ function ipBytes(host: string): Buffer | null {
   if (v4) return v4;
   const v6 = parseIPv6(unbracket(host));
   if (!v6) return null;
-  return v6.subarray(0, 12).equals(IPV4_MAPPED_PREFIX) ? Buffer.from(v6.subarray(12)) : v6;
+  return isIPv4Mapped(v6) ? Buffer.from(v6.subarray(12)) : v6;
 }
 
 const formatIp = (b: Buffer): string => (b.length === 4 ? formatIPv4(b) : formatIPv6(b));

@@ -1,6 +1,6 @@
 import { ProtocolError } from './errors.js';
-import { checksum } from './hash.js';
-import { encodeHeader, HEADER_SIZE, parseHeader } from './header.js';
+import { checksumMatches, writeChecksum } from './hash.js';
+import { HEADER_SIZE, parseHeader, writeHeader } from './header.js';
 import { MAX_PROTOCOL_MESSAGE_LENGTH } from './limits.js';
 import { type Command, isKnownCommand, type Message, PAYLOAD_CODECS, type Payloads } from './messages/index.js';
 import { type Network, networkByMagic } from './networks.js';
@@ -48,9 +48,9 @@ export function frame(magic: Uint8Array, command: string, payload: Uint8Array): 
   if (payload.length > MAX_PROTOCOL_MESSAGE_LENGTH) {
     throw new ProtocolError('unencodable', `${command}: payload of ${payload.length} bytes is over the limit`, command);
   }
-  const header = encodeHeader(magic, command, payload.length, checksum(payload));
   const out = Buffer.allocUnsafe(HEADER_SIZE + payload.length);
-  out.set(header, 0);
+  writeHeader(out, magic, command, payload.length);
+  writeChecksum(payload, out, 20);
   out.set(payload, HEADER_SIZE);
   return out;
 }
@@ -95,7 +95,7 @@ export function decodeFrame(bytes: Buffer, magic?: Uint8Array): DecodedFrame {
     );
   }
   const payload = bytes.subarray(HEADER_SIZE);
-  if (!checksum(payload).equals(header.checksum)) {
+  if (!checksumMatches(payload, header.checksum)) {
     throw new ProtocolError('bad-checksum', `${header.command}: checksum does not match the payload`, header.command);
   }
   return { network, message: decodePayload(header.command, payload) };

@@ -1,6 +1,6 @@
-import { checksum } from './hash.js';
+import { checksumMatches } from './hash.js';
 import { FATAL_FRAMING_CODES, ProtocolError } from './errors.js';
-import { HEADER_SIZE, type MessageHeader, parseHeader } from './header.js';
+import { HEADER_SIZE, parseHeader } from './header.js';
 import { MAX_PROTOCOL_MESSAGE_LENGTH } from './limits.js';
 
 /** What the framer yields: a complete message, a dropped one, or the end of a broken stream. */
@@ -17,8 +17,11 @@ export interface FramerOptions {
 }
 
 // A peer that declares a 4 MB payload and sends nothing must not cost us 4 MB, so the payload
-// buffer grows with what arrives (doubling, which keeps copying linear), as Core's does.
+// buffer grows with what arrives (doubling, which keeps copying linear), as Core's does; once an
+// eighth of the payload is in, the rest is taken on trust and the buffer sized to the end.
 const INITIAL_PAYLOAD_BUFFER = 64 * 1024;
+
+const EMPTY: FrameEvent[] = [];
 
 /**
  * Turns a byte stream, in chunks of any size, into messages. Sans-I/O: no sockets, no timers.
@@ -28,9 +31,16 @@ const INITIAL_PAYLOAD_BUFFER = 64 * 1024;
 export class Framer {
   private readonly maxPayload: number;
   private readonly verify: boolean;
+  private readonly magicWord: number;
+  // The current header, always copied here: it may outlive the chunk it came in.
   private readonly headerBytes = Buffer.alloc(HEADER_SIZE);
   private headerFilled = 0;
-  private header: MessageHeader | null = null;
+  private haveHeader = false;
+  private length = 0;
+  private command = '';
+  private commandValid = false;
+  // The last command seen, by its 12 bytes: a stream repeats a few commands, so their strings are reused.
+  private lastCommandWords = [-1, -1, -1];
   private payload: Buffer | null = null;
   private payloadFilled = 0;
   private broken: ProtocolError | null = null;
@@ -41,6 +51,7 @@ export class Framer {
   ) {
     this.maxPayload = options.maxPayload ?? MAX_PROTOCOL_MESSAGE_LENGTH;
     this.verify = options.verifyChecksum ?? true;
+    this.magicWord = Buffer.from(magic).readUInt32LE(0);
   }
 
   /** Bytes received but not yet part of a complete message. */
@@ -54,44 +65,34 @@ export class Framer {
   }
 
   push(chunk: Buffer): FrameEvent[] {
-    const events: FrameEvent[] = [];
-    if (this.broken) return events;
+    if (this.broken) return EMPTY;
+    let events: FrameEvent[] | null = null;
     let at = 0;
     const end = chunk.length;
     while (at < end) {
-      if (this.header === null) {
-        if (this.headerFilled === 0 && end - at >= HEADER_SIZE) {
-          // Copied, not viewed: the header (its checksum) may outlive this chunk when the payload
-          // arrives in later pushes, and callers may reuse their chunk buffers between pushes.
-          chunk.copy(this.headerBytes, 0, at, at + HEADER_SIZE);
-          this.headerFilled = HEADER_SIZE;
-          this.header = parseHeader(this.headerBytes);
-          at += HEADER_SIZE;
-        } else {
-          const take = Math.min(HEADER_SIZE - this.headerFilled, end - at);
-          chunk.copy(this.headerBytes, this.headerFilled, at, at + take);
-          this.headerFilled += take;
-          at += take;
-          if (this.headerFilled < HEADER_SIZE) break;
-          this.header = parseHeader(this.headerBytes);
-        }
-        const fatal = this.checkHeader(this.header);
+      if (!this.haveHeader) {
+        const take = Math.min(HEADER_SIZE - this.headerFilled, end - at);
+        chunk.copy(this.headerBytes, this.headerFilled, at, at + take);
+        this.headerFilled += take;
+        at += take;
+        if (this.headerFilled < HEADER_SIZE) break;
+        const fatal = this.readHeader();
         if (fatal) {
           this.broken = fatal;
-          events.push({ type: 'fatal', error: fatal });
+          (events ??= []).push({ type: 'fatal', error: fatal });
           return events;
         }
-        if (this.header.length === 0) {
-          this.complete(Buffer.alloc(0), events);
+        if (this.length === 0) {
+          events = this.complete(Buffer.alloc(0), events);
           continue;
         }
       }
-      const length = this.header.length;
+      const length = this.length;
       if (this.payloadFilled === 0 && end - at >= length) {
         // The whole payload is inside this chunk: hand out a view, copy nothing.
         const payload = chunk.subarray(at, at + length);
         at += length;
-        this.complete(payload, events);
+        events = this.complete(payload, events);
         continue;
       }
       const take = Math.min(length - this.payloadFilled, end - at);
@@ -103,24 +104,38 @@ export class Framer {
         const payload = this.payload!;
         this.payload = null;
         this.payloadFilled = 0;
-        this.complete(payload, events);
+        events = this.complete(payload, events);
       }
     }
-    return events;
+    return events ?? EMPTY;
   }
 
-  private checkHeader(header: MessageHeader): ProtocolError | null {
-    if (!header.magic.equals(this.magic)) {
+  /** Reads the header in headerBytes; returns the fatal error if the stream cannot go on. */
+  private readHeader(): ProtocolError | null {
+    const bytes = this.headerBytes;
+    this.haveHeader = true;
+    this.length = bytes.readUInt32LE(16);
+    const w0 = bytes.readInt32LE(4);
+    const w1 = bytes.readInt32LE(8);
+    const w2 = bytes.readInt32LE(12);
+    const last = this.lastCommandWords;
+    if (w0 !== last[0] || w1 !== last[1] || w2 !== last[2]) {
+      const header = parseHeader(bytes);
+      this.command = printable(header.command);
+      this.commandValid = header.commandValid;
+      this.lastCommandWords = [w0, w1, w2];
+    }
+    if (bytes.readUInt32LE(0) !== this.magicWord) {
       return new ProtocolError(
         'bad-magic',
-        `wrong network magic ${header.magic.toString('hex')}, expected ${Buffer.from(this.magic).toString('hex')}`,
+        `wrong network magic ${bytes.toString('hex', 0, 4)}, expected ${Buffer.from(this.magic).toString('hex')}`,
       );
     }
-    if (header.length > this.maxPayload) {
+    if (this.length > this.maxPayload) {
       return new ProtocolError(
         'oversized-payload',
-        `${printable(header.command)}: payload of ${header.length} bytes is over the limit of ${this.maxPayload}`,
-        printable(header.command),
+        `${this.command}: payload of ${this.length} bytes is over the limit of ${this.maxPayload}`,
+        this.command,
       );
     }
     return null;
@@ -129,39 +144,43 @@ export class Framer {
   private reserve(length: number, needed: number): void {
     const current = this.payload;
     if (current && current.length >= needed) return;
-    let size = current ? current.length * 2 : INITIAL_PAYLOAD_BUFFER;
-    while (size < needed) size *= 2;
+    let size: number;
+    if (this.payloadFilled >= length / 8) {
+      size = length;
+    } else {
+      size = current ? current.length * 2 : INITIAL_PAYLOAD_BUFFER;
+      while (size < needed) size *= 2;
+    }
     const next = Buffer.allocUnsafe(Math.min(size, length));
     if (current) current.copy(next, 0, 0, this.payloadFilled);
     this.payload = next;
   }
 
-  private complete(payload: Buffer, events: FrameEvent[]): void {
-    const header = this.header!;
-    this.header = null;
+  private complete(payload: Buffer, events: FrameEvent[] | null): FrameEvent[] {
+    const out = events ?? [];
+    this.haveHeader = false;
     this.headerFilled = 0;
-    const command = printable(header.command);
-    if (!header.commandValid) {
-      events.push({
+    const command = this.command;
+    if (!this.commandValid) {
+      out.push({
         type: 'dropped',
         command,
         error: new ProtocolError('bad-command', `invalid command ${JSON.stringify(command)}`, command),
       });
-      return;
-    }
-    if (this.verify && !checksum(payload).equals(header.checksum)) {
-      events.push({
+    } else if (this.verify && !checksumMatches(payload, this.headerBytes, 20)) {
+      out.push({
         type: 'dropped',
         command,
         error: new ProtocolError(
           'bad-checksum',
-          `${command}: checksum ${header.checksum.toString('hex')} does not match the payload`,
+          `${command}: checksum ${this.headerBytes.toString('hex', 20, 24)} does not match the payload`,
           command,
         ),
       });
-      return;
+    } else {
+      out.push({ type: 'message', command, payload });
     }
-    events.push({ type: 'message', command, payload });
+    return out;
   }
 }
 

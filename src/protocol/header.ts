@@ -35,15 +35,21 @@ export function parseHeader(bytes: Buffer): MessageHeader {
 }
 
 export function encodeHeader(magic: Uint8Array, command: string, length: number, checksum: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(HEADER_SIZE);
+  writeHeader(out, magic, command, length);
+  out.set(checksum.subarray(0, 4), 20);
+  return out;
+}
+
+/** Magic, command and length into the first 20 bytes of `out`; the checksum is the caller's. */
+export function writeHeader(out: Buffer, magic: Uint8Array, command: string, length: number): void {
   if (!isValidCommand(command)) {
     throw new ProtocolError('unencodable', `command ${JSON.stringify(command)} is not 1-12 printable ASCII characters`);
   }
-  const out = Buffer.alloc(HEADER_SIZE);
   out.set(magic, 0);
+  out.fill(0, 4, 16);
   out.write(command, 4, 'latin1');
   out.writeUInt32LE(length, 16);
-  out.set(checksum.subarray(0, 4), 20);
-  return out;
 }
 
 export const isValidCommand = (command: string): boolean =>

@@ -5,8 +5,6 @@ import type { Writer } from '../writer.js';
 // Text forms of the 16-byte addresses in `version` and `addr`: IPv4-mapped addresses (::ffff:a.b.c.d)
 // read as plain dotted quads, everything else as RFC 5952 IPv6 text. Pure functions, no node:net.
 
-const IPV4_MAPPED_PREFIX = Buffer.from('00000000000000000000ffff', 'hex');
-
 export const formatIPv4 = (b: Uint8Array, at = 0): string => `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
 
 export function formatIPv6(b: Uint8Array): string {
@@ -32,22 +30,43 @@ export function formatIPv6(b: Uint8Array): string {
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
 }
 
+export const isIPv4Mapped = (b: Uint8Array): boolean => {
+  for (let i = 0; i < 10; i++) if (b[i] !== 0) return false;
+  return b[10] === 0xff && b[11] === 0xff;
+};
+
 /** 16 bytes as the text users know: dotted quad when IPv4-mapped. */
 export function format16(b: Uint8Array): string {
-  if (Buffer.from(b.buffer, b.byteOffset, 12).equals(IPV4_MAPPED_PREFIX)) return formatIPv4(b, 12);
-  return formatIPv6(b);
+  return isIPv4Mapped(b) ? formatIPv4(b, 12) : formatIPv6(b);
+}
+
+/** A dotted quad into `out` at `offset`: four decimal numbers 0–255 without leading zeros. */
+function readIPv4Into(text: string, out: Uint8Array, offset: number): boolean {
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      if (digits === 0 || part > 3) return false;
+      out[offset + part++] = value;
+      value = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (digits > 0 && value === 0) return false; // a leading zero
+      value = value * 10 + (c - 0x30);
+      if (value > 255) return false;
+      digits++;
+    } else {
+      return false;
+    }
+  }
+  return part === 4;
 }
 
 export function parseIPv4(text: string): Buffer | null {
-  const parts = text.split('.');
-  if (parts.length !== 4) return null;
   const out = Buffer.alloc(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i]!;
-    if (!/^(0|[1-9]\d{0,2})$/.test(p) || Number(p) > 255) return null;
-    out[i] = Number(p);
-  }
-  return out;
+  return readIPv4Into(text, out, 0) ? out : null;
 }
 
 export function parseIPv6(text: string): Buffer | null {
@@ -84,8 +103,12 @@ function hexGroups(s: string): number[] | null {
 
 /** A dotted quad becomes IPv4-mapped IPv6; anything else must be IPv6 text. */
 export function parse16(host: string): Buffer {
-  const v4 = parseIPv4(host);
-  if (v4) return Buffer.concat([IPV4_MAPPED_PREFIX, v4]);
+  const mapped = Buffer.alloc(16);
+  if (readIPv4Into(host, mapped, 12)) {
+    mapped[10] = 0xff;
+    mapped[11] = 0xff;
+    return mapped;
+  }
   const v6 = parseIPv6(host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host);
   if (!v6) throw new ProtocolError('unencodable', `not an IPv4 or IPv6 address: ${JSON.stringify(host)}`);
   return v6;
