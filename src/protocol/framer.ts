@@ -18,7 +18,7 @@ export interface FramerOptions {
 
 // A peer that declares a 4 MB payload and sends nothing must not cost us 4 MB, so the payload
 // buffer grows with what arrives (doubling, which keeps copying linear), as Core's does; once an
-// eighth of the payload is in, the rest is taken on trust and the buffer sized to the end.
+// sixteenth of the payload is in, the rest is taken on trust and the buffer sized to the end.
 const INITIAL_PAYLOAD_BUFFER = 64 * 1024;
 
 const EMPTY: FrameEvent[] = [];
@@ -145,7 +145,7 @@ export class Framer {
     const current = this.payload;
     if (current && current.length >= needed) return;
     let size: number;
-    if (this.payloadFilled >= length / 8) {
+    if (this.payloadFilled >= length / 16) {
       size = length;
     } else {
       size = current ? current.length * 2 : INITIAL_PAYLOAD_BUFFER;

@@ -280,10 +280,10 @@ describe('memory', () => {
       if (events.length === before) {
         // Still assembling the block: what is held never exceeds what arrived for it, and the
         // payload buffer is at most twice that (doubling growth) or the 64 KiB first step, until an
-        // eighth of the payload is in; only then is it sized to the whole declared payload.
+        // sixteenth of the payload is in; only then is it sized to the whole declared payload.
         expect(framer.buffered).toBe(received);
         const capacity = payloadCapacity(framer);
-        const trusted = capacity === MAX_PROTOCOL_MESSAGE_LENGTH && received - 24 >= MAX_PROTOCOL_MESSAGE_LENGTH / 8 - 1024;
+        const trusted = capacity === MAX_PROTOCOL_MESSAGE_LENGTH && received - 24 >= MAX_PROTOCOL_MESSAGE_LENGTH / 16 - 1024;
         if (capacity > Math.max(64 * 1024, 2 * received) && !trusted) maxRatioViolations++;
       }
     }
