@@ -17,6 +17,7 @@ import type {
   CodecCommand,
   CodecInput,
   DisconnectReason,
+  FrameSink,
   LifecycleState,
   PeerContext,
   PeerEmitted,
@@ -160,9 +161,9 @@ export const peerMachine = setup({
       type: 'bytes' as const,
       chunk: (event as EventOf<'socket.data'>).chunk,
     })),
-    writeFrame: sendTo('socket', ({ event }) => ({
-      type: 'write' as const,
-      bytes: (event as EventOf<'codec.frame'>).bytes,
+    linkCodecToSocket: sendTo('codec', ({ self }) => ({
+      type: 'link' as const,
+      socket: self.getSnapshot().children.socket as FrameSink,
     })),
 
     emitLifecycle: emit(({ context }, params: { state: LifecycleState }) => ({
@@ -307,7 +308,7 @@ export const peerMachine = setup({
         traffic: {
           on: {
             'socket.data': { actions: 'forwardChunkToCodec' },
-            'codec.frame': { actions: ['writeFrame', 'emitMessageOut'] },
+            'codec.frame': { actions: 'emitMessageOut' },
             'payload.*': { actions: 'emitMessageIn' },
             'codec.dropped': { actions: 'emitDropped' },
             'codec.unencodable': { actions: 'emitSendRejected' },
@@ -320,8 +321,8 @@ export const peerMachine = setup({
               entry: { type: 'emitLifecycle', params: { state: 'connecting' } },
               on: {
                 'socket.connected': [
-                  { guard: 'isOutbound', target: 'handshaking', actions: 'sendVersion' },
-                  { target: 'handshaking' },
+                  { guard: 'isOutbound', target: 'handshaking', actions: ['linkCodecToSocket', 'sendVersion'] },
+                  { target: 'handshaking', actions: 'linkCodecToSocket' },
                 ],
               },
               after: {

@@ -171,7 +171,7 @@ export type SocketEvent =
   | { type: 'socket.overflow'; buffered: number };
 
 export type CodecEvent =
-  /** An encoded message on its way to the socket. */
+  /** A message the codec encoded and handed to the socket. */
   | { type: 'codec.frame'; command: string; payload: unknown; bytes: Buffer }
   /** A message dropped on arrival (bad checksum, invalid command); the stream goes on. */
   | { type: 'codec.dropped'; error: ProtocolError }
@@ -224,6 +224,19 @@ export interface CodecInput {
   network: NetworkName;
 }
 
-export type CodecCommand = { type: 'bytes'; chunk: Buffer } | { type: 'send'; message: OutgoingMessage };
+/** What the codec writes to: the socket actor, or anything that takes its commands. */
+export interface FrameSink {
+  send(command: SocketCommand): void;
+}
+
+export type CodecCommand =
+  | { type: 'bytes'; chunk: Buffer }
+  | { type: 'send'; message: OutgoingMessage }
+  /**
+   * Connects the codec to the socket once it is open. Frames then go straight to the socket, in
+   * the order the machine asked for them, even when the event that ends the session is already
+   * waiting in the machine's queue (a pong for a ping read together with a broken frame).
+   */
+  | { type: 'link'; socket: FrameSink };
 
 export type { VersionPayload };

@@ -1,5 +1,5 @@
 import { fromCallback } from 'xstate';
-import type { CodecCommand, CodecEvent, CodecInput, PeerEvent } from '../../machines/peer/types.js';
+import type { CodecCommand, CodecEvent, CodecInput, FrameSink, PeerEvent } from '../../machines/peer/types.js';
 import { logger } from '../log.js';
 import { decodePayload, encodeMessage } from '../protocol/codec.js';
 import { ProtocolError } from '../protocol/errors.js';
@@ -13,7 +13,7 @@ const asProtocolError = (error: unknown, command?: string): ProtocolError =>
 
 /**
  * The framer and the payload codecs as an actor: bytes in, `payload.<command>` events out,
- * and messages to send turned into frames for the socket.
+ * and messages to send turned into frames written to the socket it is linked to.
  */
 export const frameCodec = fromCallback<CodecCommand, CodecInput>(({ input, sendBack, receive }) => {
   const magic = NETWORKS[input.network].magic;
@@ -24,15 +24,18 @@ export const frameCodec = fromCallback<CodecCommand, CodecInput>(({ input, sendB
     sendBack(event);
   };
 
+  let socket: FrameSink | null = null;
   receive((command) => {
+    if (command.type === 'link') {
+      socket = command.socket;
+      return;
+    }
     if (command.type === 'send') {
       try {
-        sendBack({
-          type: 'codec.frame',
-          command: command.message.command,
-          payload: command.message.payload,
-          bytes: encodeMessage(magic, command.message),
-        });
+        const bytes = encodeMessage(magic, command.message);
+        if (!socket) throw new ProtocolError('unencodable', 'no socket to write to yet');
+        socket.send({ type: 'write', bytes });
+        sendBack({ type: 'codec.frame', command: command.message.command, payload: command.message.payload, bytes });
       } catch (error) {
         sendBack({
           type: 'codec.unencodable',

@@ -386,7 +386,7 @@ describe('faults', () => {
     const r = connectTo(peer);
     await r.waitForState('connected');
     const conn = await peer.waitForConnection();
-    const tooMany = Buffer.from([0xfe, 0x51, 0xc3, 0x00, 0x00]); // inv count 50,001, no entries
+    const tooMany = Buffer.from([0xfd, 0x51, 0xc3]); // inv count 50,001, no entries
     conn.sendRaw(frame(MAGIC, 'inv', tooMany));
     expect(await r.done).toEqual({ reason: 'disconnected', cause: 'protocol-violation', retries: 0 });
     await expectNothingLeft(r, peer);
