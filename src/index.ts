@@ -27,6 +27,21 @@ export { lifecycleState, type PeerMachine, type PeerSnapshot, peerMachine } from
 export { frameCodec } from './actors/codec.js';
 export { createTcpSocket, type TcpSocketOptions, tcpSocket } from './actors/socket.js';
 export { createResolver, type HostResolver, type ResolverOptions } from './dns.js';
+// The statechart inspectors: our own offline page, and the bridge to Stately's hosted UI
+export {
+  DEFAULT_INSPECTOR_HOST,
+  DEFAULT_INSPECTOR_PORT,
+  type Inspector,
+  type InspectorOptions,
+  type MachineDefinition,
+  machineDefinition,
+  STATELY_INSPECT_URL,
+  type StatelyInspector,
+  type StatelyInspectorOptions,
+  startInspector,
+  startStatelyInspector,
+  summarise as summariseForInspector,
+} from './inspector/index.js';
 export { PACKAGE_NAME, PACKAGE_VERSION } from './package-info.js';
 export { createPeer, createPeerMachine, type PeerActor, type StartPeerOptions, startPeer } from './peer.js';
 // The codec

@@ -5,12 +5,16 @@ import { peerMachine } from '../../machines/peer.js';
 import { frameCodec } from '../actors/codec.js';
 import { createTcpSocket } from '../actors/socket.js';
 import { createResolver, pickOne } from '../dns.js';
+import { type InspectTarget, type OpenInspector, openInspector } from '../inspector/open.js';
 import { PACKAGE_NAME } from '../package-info.js';
 import { createPeer, type PeerActor } from '../peer.js';
 import {
   type Endpoint,
   formatEndpoint,
   formatOptions,
+  INSPECT_OPTION,
+  INSPECT_OPTIONAL_VALUE,
+  inspectOption,
   integerOption,
   networkOption,
   type ParsedArgs,
@@ -34,6 +38,7 @@ const CONNECT_OPTIONS = {
     hint: 'stop|reconnect',
     help: 'what follows the loss of an established peer',
   },
+  ...INSPECT_OPTION,
 } as const;
 
 export const CONNECT_USAGE = `Usage: bitcoin-node connect [host[:port] ...] [options]
@@ -44,13 +49,11 @@ network's DNS seeds. Ends when every peer has stopped: exit 0, or 2 if a peer ga
 Options:
 ${formatOptions(CONNECT_OPTIONS)}`;
 
-/** Peer options shared by `connect` and the commands that dial many peers. */
+/** Peer options shared by `connect` and `listen`: timeouts and what we announce. */
 export function peerInputFromArgs(values: ParsedArgs['values']): Omit<PeerInput, 'host'> {
   const network = networkOption(values);
   return {
     network: network.name,
-    maxRetries: integerOption(values, 'max-retries'),
-    backoff: { initialMs: integerOption(values, 'backoff') },
     connectTimeoutMs: integerOption(values, 'connect-timeout'),
     handshakeTimeoutMs: integerOption(values, 'handshake-timeout'),
     pingIntervalMs: integerOption(values, 'ping-interval'),
@@ -60,7 +63,7 @@ export function peerInputFromArgs(values: ParsedArgs['values']): Omit<PeerInput,
 }
 
 export async function runConnect(args: string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseCommandLine(args, CONNECT_OPTIONS);
+  const { values, positionals } = parseCommandLine(args, CONNECT_OPTIONS, INSPECT_OPTIONAL_VALUE);
   if (values.help) {
     io.stdout.write(`${CONNECT_USAGE}\n`);
     return EXIT_OK;
@@ -70,9 +73,15 @@ export async function runConnect(args: string[], io: CommandIo): Promise<number>
   if (policy !== 'stop' && policy !== 'reconnect') {
     throw new UsageError(`--on-disconnect must be stop or reconnect, got ${JSON.stringify(policy)}`);
   }
-  const input = { ...peerInputFromArgs(values), onDisconnect: policy } as const;
+  const input = {
+    ...peerInputFromArgs(values),
+    maxRetries: integerOption(values, 'max-retries'),
+    backoff: { initialMs: integerOption(values, 'backoff') },
+    onDisconnect: policy,
+  } as const;
   const servers = (values['dns-server'] as string[] | undefined) ?? [];
   for (const server of servers) parseEndpoint(server, 53, '--dns-server');
+  const inspectTarget = inspectOption(values);
 
   let endpoints: Endpoint[];
   if (positionals.length > 0) {
@@ -87,6 +96,7 @@ export async function runConnect(args: string[], io: CommandIo): Promise<number>
   }
 
   const reporter: Reporter = values.json ? jsonReporter(io) : humanReporter(io);
+  const inspector = inspectTarget && (await openInspectorFor(inspectTarget, io));
   const machine = peerMachine.provide({
     actors: { socket: createTcpSocket({ resolve: createResolver({ servers }) }), codec: frameCodec },
   });
@@ -101,7 +111,10 @@ export async function runConnect(args: string[], io: CommandIo): Promise<number>
     const outputs = await Promise.all(
       endpoints.map((endpoint) => {
         const name = formatEndpoint(endpoint);
-        const actor = createPeer({ ...input, ...endpoint, connectOnStart: true }, { machine });
+        const actor = createPeer(
+          { ...input, ...endpoint, connectOnStart: true },
+          { machine, ...(inspector ? { inspect: inspector.inspect } : {}) },
+        );
         actor.on('*', (event) => {
           reporter.event(name, event);
           if (event.type === 'disconnect' && event.reason === 'dns-failure') {
@@ -122,5 +135,22 @@ export async function runConnect(args: string[], io: CommandIo): Promise<number>
   } finally {
     io.signals.off('SIGINT', stopAll);
     io.signals.off('SIGTERM', stopAll);
+    // The inspector serves while the node runs; once every peer has stopped it lets the process end.
+    await inspector?.close();
+  }
+}
+
+/** Starts the inspector `--inspect` asked for and says on stderr where it is. */
+async function openInspectorFor(target: InspectTarget, io: CommandIo): Promise<OpenInspector> {
+  try {
+    const inspector = await openInspector(target);
+    io.stderr.write(`${inspector.notice}\n`);
+    return inspector;
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    const where = `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+    if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES')
+      throw new UsageError(`--inspect cannot listen on ${where} (${code}); name another port, e.g. --inspect=0`);
+    throw new Error(`--inspect: ${message}`);
   }
 }

@@ -1,10 +1,25 @@
+import { isIP } from 'node:net';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { DEFAULT_BACKOFF, DEFAULTS } from '../../machines/peer/options.js';
+import type { InspectTarget } from '../inspector/open.js';
 import { type Network, networkByName } from '../protocol/networks.js';
 import { UsageError } from './usage-error.js';
 
 export const DEFAULT_INSPECT_HOST = '127.0.0.1';
 export const DEFAULT_INSPECT_PORT = 4848;
+
+/** `--inspect[=[host:]port|stately]`: the statechart inspector, for the commands that run peers. */
+export const INSPECT_OPTION = {
+  inspect: {
+    type: 'string',
+    optionalValue: true,
+    hint: '[host:]port|stately',
+    help: `serve the live statechart inspector (alone: ${DEFAULT_INSPECT_HOST}:${DEFAULT_INSPECT_PORT}; stately: Stately's hosted UI)`,
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+/** What `--inspect` alone means, for parseCommandLine's optional values. */
+export const INSPECT_OPTIONAL_VALUE = { inspect: `${DEFAULT_INSPECT_HOST}:${DEFAULT_INSPECT_PORT}` };
 
 /** The options every command that dials peers shares, with the defaults `--help` shows. */
 export const PEER_OPTIONS = {
@@ -67,6 +82,8 @@ export interface OptionSpec {
   multiple?: boolean;
   short?: string;
   hint?: string;
+  /** The value may be left out (`--name` alone); shown as `--name[=hint]`. */
+  optionalValue?: boolean;
   help: string;
 }
 
@@ -115,7 +132,8 @@ export function parseCommandLine(
 
 export function formatOptions(specs: OptionSpecs): string {
   const rows = Object.entries(specs).map(([name, spec]) => {
-    const left = `  ${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.hint && spec.type === 'string' ? ` <${spec.hint}>` : ''}`;
+    const value = spec.optionalValue ? `[=${spec.hint}]` : spec.hint && spec.type === 'string' ? ` <${spec.hint}>` : '';
+    const left = `  ${spec.short ? `-${spec.short}, ` : ''}--${name}${value}`;
     const def = spec.default !== undefined && spec.type === 'string' ? ` (default: ${spec.default})` : '';
     return [left, `${spec.help}${def}`] as const;
   });
@@ -171,3 +189,25 @@ export function parseEndpoint(text: string, defaultPort: number, what = 'peer'):
 
 export const formatEndpoint = ({ host, port }: Endpoint): string =>
   host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+
+/**
+ * `--inspect`: absent → null; `[host:]port` (port 0 = any free one) → our page; `stately` or
+ * `stately:[host:]port` → the bridge to Stately's UI. Always 127.0.0.1 unless a host is named.
+ */
+export function inspectOption(values: ParsedArgs['values']): InspectTarget | null {
+  const raw = values.inspect;
+  if (raw === undefined) return null;
+  const text = String(raw);
+  const kind = text === 'stately' || text.startsWith('stately:') ? 'stately' : 'local';
+  const address = kind === 'stately' ? text.slice('stately:'.length) : text;
+  if (address === '') return { kind, host: DEFAULT_INSPECT_HOST, port: DEFAULT_INSPECT_PORT };
+  const match = /^(?:\[([^\]]+)\]:|([^:[\]]+):)?(\d{1,5})$/.exec(address);
+  const host = match?.[1] ?? match?.[2] ?? DEFAULT_INSPECT_HOST;
+  const port = Number(match?.[3]);
+  if (!match || port > 65535 || (host !== 'localhost' && isIP(host) === 0)) {
+    throw new UsageError(
+      `--inspect must be [host:]port (an IP address and a port from 0 to 65535) or stately, got ${JSON.stringify(text)}`,
+    );
+  }
+  return { kind, host, port };
+}

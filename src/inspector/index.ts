@@ -1,0 +1,18 @@
+// The statechart inspectors: our own page (offline) and a bridge to Stately's hosted UI.
+export { type MachineDefinition, machineDefinition, type StateJson, type StateType } from './definition.js';
+export { type ActorSummary, HUB_LIMITS, type HubLimits, InspectionHub } from './hub.js';
+export { type InspectorRecord, type Json, summarise } from './serialise.js';
+export {
+  DEFAULT_INSPECTOR_HOST,
+  DEFAULT_INSPECTOR_PORT,
+  type Inspector,
+  type InspectorOptions,
+  startInspector,
+} from './server.js';
+export {
+  STATELY_INSPECT_URL,
+  type StatelyInspector,
+  type StatelyInspectorOptions,
+  startStatelyInspector,
+} from './stately.js';
+export { type InspectTarget, type OpenInspector, openInspector } from './open.js';
