@@ -3,6 +3,7 @@
 // No I/O here: peers are spawned peer machines, their sockets actors supplied by name.
 import { type ActorRefFrom, assign, emit, enqueueActions, type SnapshotFrom, setup } from 'xstate';
 import { peerMachine } from './peer.js';
+import { oneShotPeerInput } from './peer/options.js';
 import type { PeerEmitted } from './peer/types.js';
 import type {
   ActiveNode,
@@ -88,16 +89,7 @@ export const crawlMachine = setup({
         const id = `node-${nextId++}`;
         const ref = spawn('peer', {
           id,
-          input: {
-            ...context.options.peer,
-            host: target.host,
-            port: target.port,
-            network: context.options.network,
-            connectOnStart: true,
-            maxRetries: 0,
-            onDisconnect: 'stop',
-            getaddr: true,
-          },
+          input: { ...oneShotPeerInput(context.options.peer, context.options.network, target), getaddr: true },
         });
         listenToPeer(ref, id, self);
         active[id] = { target, remote: null, rttMs: null, addressesGiven: 0 };

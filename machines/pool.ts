@@ -3,6 +3,7 @@
 // No I/O here: the address book and the peers' sockets are actors supplied by name.
 import { type ActorRefFrom, assign, emit, enqueueActions, fromCallback, type SnapshotFrom, sendTo, setup } from 'xstate';
 import { peerMachine } from './peer.js';
+import { oneShotPeerInput } from './peer/options.js';
 import type { LifecycleState, PeerEmitted } from './peer/types.js';
 import {
   type AddressBookCommand,
@@ -93,15 +94,7 @@ export const poolMachine = setup({
         const id = `peer-${nextId++}`;
         const ref = spawn('peer', {
           id,
-          input: {
-            ...context.options.peer,
-            host: candidate.host,
-            port: candidate.port,
-            network: context.options.network,
-            connectOnStart: true,
-            maxRetries: 0,
-            onDisconnect: 'stop',
-          },
+          input: oneShotPeerInput(context.options.peer, context.options.network, candidate),
         });
         listenToPeer(ref, id, self);
         peers[id] = { id, host: candidate.host, port: candidate.port, group: candidate.group, state: 'connecting', connectedOnce: false };

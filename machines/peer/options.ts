@@ -74,3 +74,23 @@ function checkNonNegativeInteger(name: string, value: number): void {
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/**
+ * The input of a peer spawned by a pool or a crawl: one attempt, dialled at once, stopped when
+ * lost, since the spawner decides what comes next.
+ */
+export function oneShotPeerInput(
+  template: Omit<PeerInput, 'host' | 'port' | 'network'>,
+  network: NetworkName,
+  target: { host: string; port: number },
+): PeerInput {
+  return {
+    ...template,
+    host: target.host,
+    port: target.port,
+    network,
+    connectOnStart: true,
+    maxRetries: 0,
+    onDisconnect: 'stop',
+  };
+}
