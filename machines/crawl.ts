@@ -149,6 +149,8 @@ export const crawlMachine = setup({
       const node = context.active[actorId];
       if (!node) return;
       enqueue.cancel(addrTimerId(actorId));
+      // A finished child stays among the crawl's children until stopped: let it go.
+      enqueue.stopChild(actorId);
       const { remote } = node;
       const fields: Partial<NodeRecord> = remote
         ? {

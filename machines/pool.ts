@@ -145,11 +145,13 @@ export const poolMachine = setup({
       const peer = context.peers[actorId];
       return { type: 'peer-stopped' as const, id: actorId, address: peer ? addressOf(peer) : actorId, output };
     }),
-    removePeer: assign({
-      peers: ({ context, event }) => {
-        const { [(event as DoneEvent).actorId]: _gone, ...rest } = context.peers;
-        return rest;
-      },
+    // A finished child stays among the pool's children until stopped: a pool that runs for days
+    // would hold every peer it ever had.
+    removePeer: enqueueActions(({ context, event, enqueue }) => {
+      const { actorId } = event as DoneEvent;
+      const { [actorId]: _gone, ...rest } = context.peers;
+      enqueue.assign({ peers: rest });
+      enqueue.stopChild(actorId);
     }),
     forwardPeerEvent: emit(({ context, event }) => {
       const { id, event: e } = event as EventOf<'peer.other'>;

@@ -14,6 +14,9 @@ export function createPeerMachine(): PeerMachine {
 
 export type PeerActor = Actor<PeerMachine>;
 
+// One machine definition serves every peer: building it per peer costs about 45 KB of heap each.
+let defaultMachine: PeerMachine | null = null;
+
 export interface StartPeerOptions extends Omit<ActorOptions<PeerMachine>, 'input'> {
   /** Another machine, e.g. one with actors swapped through `provide`; defaults to createPeerMachine(). */
   machine?: PeerMachine;
@@ -24,7 +27,7 @@ export interface StartPeerOptions extends Omit<ActorOptions<PeerMachine>, 'input
  * the first transition; logs its lifecycle under `DEBUG=btc-statechart:peer`.
  */
 export function createPeer(input: PeerInput, options: StartPeerOptions = {}): PeerActor {
-  const { machine = createPeerMachine(), ...actorOptions } = options;
+  const { machine = (defaultMachine ??= createPeerMachine()), ...actorOptions } = options;
   const actor = createActor(machine, { ...actorOptions, input });
   if (log.enabled) {
     const name = `${input.host}:${input.port ?? ''}`;

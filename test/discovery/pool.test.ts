@@ -68,6 +68,9 @@ describe('pool', () => {
     for (const v of victims) expect(connected(pool)).toContain(v);
     const status = pool.getSnapshot().context;
     expect(status.attempts).toBeGreaterThan(8);
+    // Peers that ended are gone from the pool's children too: only the live ones and the book remain.
+    const children = Object.keys(pool.getSnapshot().children);
+    expect(children.sort()).toEqual([...Object.keys(status.peers), 'addressBook'].sort());
   });
 
   it('prefers addresses in different network groups', async () => {
