@@ -40,6 +40,11 @@ export function encodePayload(message: OutgoingMessage): Buffer {
 
 /** A complete frame (header and payload) for `message` on the network with this magic. */
 export function encodeMessage(magic: Uint8Array, message: OutgoingMessage): Buffer {
+  // Raw bytes go straight into the frame: encodePayload's copy would be copied again.
+  if ('unknown' in message) {
+    const { payload } = message;
+    return frame(magic, message.command, payload instanceof Uint8Array ? payload : Buffer.from(payload));
+  }
   return frame(magic, message.command, encodePayload(message));
 }
 

@@ -86,6 +86,9 @@ export class Framer {
           events = this.complete(Buffer.alloc(0), events);
           continue;
         }
+        // A header that ends the chunk: nothing of its payload yet, so nothing to reserve. (Reserving
+        // here once left a buffer behind when the payload then came whole in the next chunk.)
+        if (at === end) break;
       }
       const length = this.length;
       if (this.payloadFilled === 0 && end - at >= length) {
@@ -142,7 +145,8 @@ export class Framer {
   }
 
   private reserve(length: number, needed: number): void {
-    const current = this.payload;
+    // A buffer holding no bytes yet cannot be this message's: never reuse it, whatever its size.
+    const current = this.payloadFilled > 0 ? this.payload : null;
     if (current && current.length >= needed) return;
     let size: number;
     if (this.payloadFilled >= length / 16) {

@@ -31,6 +31,20 @@ export class Writer {
     return at;
   }
 
+  /**
+   * Reserves `n` bytes and returns where they start in `target`, for writers that fill a field in
+   * place (an address parsed straight into the output). Read `target` only after claiming: the
+   * claim may have replaced the buffer.
+   */
+  claim(n: number): number {
+    return this.room(n);
+  }
+
+  /** The buffer being written; valid until the next write or claim. */
+  get target(): Buffer {
+    return this.buf;
+  }
+
   // Every write reserves room first and only then reads `this.buf`: `this.buf.writeX(v, this.room(n))`
   // would evaluate `this.buf` before room() replaced it, writing into the old, too small buffer.
   u8(v: number): this {

@@ -1,5 +1,5 @@
 import { MAX_INV_SZ } from '../limits.js';
-import type { Reader } from '../reader.js';
+import { type Reader, u32At } from '../reader.js';
 import type { Writer } from '../writer.js';
 
 /** Inventory types (Core's GetDataMsg); the witness flag is bit 30. */
@@ -29,10 +29,16 @@ export interface InventoryPayload {
   items: InvItem[];
 }
 
+/** Bytes of one item on the wire: a u32 type and a 32-byte hash. */
+const INV_ITEM_SIZE = 36;
+
 export function decodeInventory(r: Reader): InventoryPayload {
   const n = r.count(MAX_INV_SZ, 'inventory count');
+  // One bounds check for all the items (n is at most MAX_INV_SZ), then each is read in place.
+  let at = r.take(n * INV_ITEM_SIZE, 'inventory items');
+  const buf = r.buffer;
   const items: InvItem[] = new Array(n);
-  for (let i = 0; i < n; i++) items[i] = { type: r.u32('inventory type'), hash: r.bytes(32, 'inventory hash') };
+  for (let i = 0; i < n; i++, at += INV_ITEM_SIZE) items[i] = { type: u32At(buf, at), hash: r.view(at + 4, 32) };
   return { items };
 }
 
