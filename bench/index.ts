@@ -10,11 +10,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { codecBench } from './codec.js';
+import { crawlBench } from './crawl.js';
+import { handshakeBench } from './handshake.js';
 import { machineInfo } from './lib/machine.js';
 import { printResult, writeBenchmarksFile } from './lib/report.js';
 import type { BenchModule, ModuleResult } from './lib/types.js';
+import { peerLoadBench } from './peer-load.js';
+import { scaleBench } from './scale.js';
 
-const MODULES: readonly BenchModule[] = [codecBench];
+const MODULES: readonly BenchModule[] = [codecBench, peerLoadBench, handshakeBench, scaleBench, crawlBench];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

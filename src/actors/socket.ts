@@ -61,7 +61,27 @@ export const createTcpSocket = (options: TcpSocketOptions = {}) =>
     if (input.role === 'inbound') queueMicrotask(announce);
     else socket.once('connect', announce);
 
-    socket.on('data', (chunk: Buffer) => report({ type: 'socket.data', chunk }));
+    // What the machine writes while it handles one chunk (a pong per ping, the answers to a
+    // version) is gathered and leaves in one write: one syscall per chunk, not one per message.
+    let gathered: Buffer[] | null = null;
+    const write = (bytes: Buffer): void => {
+      socket.write(bytes);
+      // A peer that stops reading must not make our memory grow with what it refuses to take.
+      if (socket.writableLength > input.maxSendBufferBytes) {
+        finish({ type: 'socket.overflow', buffered: socket.writableLength });
+      }
+    };
+    const flush = (): void => {
+      const out = gathered;
+      gathered = null;
+      if (out && out.length > 0 && !socket.destroyed) write(out.length === 1 ? out[0]! : Buffer.concat(out));
+    };
+    socket.on('data', (chunk: Buffer) => {
+      gathered = [];
+      report({ type: 'socket.data', chunk });
+      if (!ended) flush();
+      else gathered = null;
+    });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       log('%s:%d error %s', input.host, input.port, error.message);
       finish({ type: 'socket.error', reason: reasonForSocketError(error), message: error.message });
@@ -70,14 +90,13 @@ export const createTcpSocket = (options: TcpSocketOptions = {}) =>
 
     receive((command) => {
       if (ended || socket.destroyed) return;
-      socket.write(command.bytes);
-      // A peer that stops reading must not make our memory grow with what it refuses to take.
-      if (socket.writableLength > input.maxSendBufferBytes) {
-        finish({ type: 'socket.overflow', buffered: socket.writableLength });
-      }
+      if (gathered) gathered.push(command.bytes);
+      else write(command.bytes);
     });
 
     return () => {
+      // What was answered before the session ended still leaves (a pong before a broken frame).
+      if (!ended) flush();
       ended = true;
       socket.removeAllListeners('data');
       socket.removeAllListeners('close');
