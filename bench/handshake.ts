@@ -8,7 +8,7 @@
  * - bcoin 1.0.2: Peer.fromOptions + peer.connect(addr) + peer.open() to its 'open' event
  *   (version and verack both ways); then peer.destroy(). Includes the TCP connect.
  */
-import { fmtMs, fmtRatio, mark, median } from './lib/stats.js';
+import { fmtMs, fmtRatio, median } from './lib/stats.js';
 import type { BenchContext, BenchModule, ModuleReport, Table, Target } from './lib/types.js';
 import type { HandshakesResult, ServerStats } from './workers/peer-protocol.js';
 import {
@@ -20,6 +20,7 @@ import {
   startClients,
   startServer,
 } from './workers/peer-procs.js';
+import { targetsTable } from './lib/report.js';
 
 /** Connections per contender, measured. */
 const COUNT = Number(process.env.BENCH_HANDSHAKES ?? 1000);
@@ -152,11 +153,7 @@ function report(
   return {
     tables: [
       latency,
-      {
-        title: 'Targets',
-        columns: ['target', 'goal', 'measured', ''],
-        rows: targets.map((t) => [t.name, t.goal, t.actual, mark(t.met)]),
-      },
+      targetsTable(targets),
     ],
     targets,
     notes: [

@@ -28,6 +28,7 @@ import {
   startClients,
   startServer,
 } from './workers/peer-procs.js';
+import { targetsTable } from './lib/report.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 /** A measured session: this long after the handshake before counting, then a window of this long. */
@@ -232,11 +233,7 @@ function report(results: readonly FloodResult[], clients: readonly Client[], sec
   return {
     tables: [
       floodTable,
-      {
-        title: 'Targets',
-        columns: ['target', 'goal', 'measured', ''],
-        rows: targets.map((t) => [t.name, t.goal, t.actual, mark(t.met)]),
-      },
+      targetsTable(targets),
     ],
     targets,
     notes: [

@@ -25,6 +25,7 @@ import type {
   ScaleMeasureResult,
   ScaleStopResult,
 } from './workers/scale-protocol.js';
+import { targetsTable } from './lib/report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const TSX = ['--import', 'tsx'];
@@ -377,14 +378,9 @@ async function run(ctx: BenchContext): Promise<ModuleReport> {
       : `not run; highest N that worked: ${best ? best.n.toLocaleString('en') : 'none'}`,
     met,
   });
-  const targetTable: Table = {
-    title: 'Targets',
-    columns: ['target', 'goal', 'measured', ''],
-    rows: targets.map((t) => [t.name, t.goal, t.actual, mark(t.met)]),
-    notes: [
+  const targetTable = targetsTable(targets, [
       `Met when every peer connected, pongs/s ≥ ${KEEP_UP * 100}% of N over the window (the pings keep up), no disconnects, and every peer stopped on STOP.`,
-    ],
-  };
+    ]);
 
   const hostProcs = [...new Set(runs.map((r) => r.servers))].join('/');
   return {

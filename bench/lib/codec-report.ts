@@ -1,4 +1,5 @@
 /** The codec benchmark's tables, targets and notes, from its measurements. */
+import { targetsTable } from './report.js';
 import { fmtMBps, fmtMs, fmtPct, fmtRatio, mark, mbps, perSecond, si } from './stats.js';
 import type { ModuleReport, Table, Target } from './types.js';
 import { BULK_COMMAND, CHUNK, LINEAR_CHUNK, LINEAR_PAYLOAD, SEED, type Stream } from './codec-mixes.js';
@@ -261,11 +262,7 @@ export function report(r: Results): ModuleReport {
     ],
   };
 
-  const targetTable: Table = {
-    title: 'Targets',
-    columns: ['target', 'goal', 'measured', ''],
-    rows: targets.map((t) => [t.name, t.goal, t.actual, mark(t.met)]),
-  };
+  const targetTable = targetsTable(targets);
 
   return {
     tables: [decodeTable, ceilingTable, encodeTable, linearTable, targetTable],

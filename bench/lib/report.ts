@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describeMachine } from './machine.js';
 import { renderMarkdown, renderText } from './table.js';
-import type { ModuleResult } from './types.js';
+import { mark } from './stats.js';
+import type { ModuleResult, Table, Target } from './types.js';
 
 export function printResult(result: ModuleResult): string {
   const parts = [
@@ -62,4 +63,14 @@ export function writeBenchmarksFile(
     ...[...sections.keys()].filter((n) => !order.includes(n)),
   ];
   writeFileSync(file, `${HEADER}\n${names.map((n) => sections.get(n)).join('\n\n')}\n`);
+}
+
+/** The table every module ends with: each target, its goal, what was measured, and ✔/✘. */
+export function targetsTable(targets: readonly Target[], notes?: string[]): Table {
+  return {
+    title: 'Targets',
+    columns: ['target', 'goal', 'measured', ''],
+    rows: targets.map((t) => [t.name, t.goal, t.actual, mark(t.met)]),
+    ...(notes ? { notes } : {}),
+  };
 }
