@@ -1,8 +1,8 @@
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../package-info.js';
-import { CONNECT_USAGE, type CommandIo, runConnect } from './connect.js';
-import { CRAWL_USAGE, runCrawl } from './crawl.js';
-import { DECODE_USAGE, runDecode } from './decode.js';
-import { LISTEN_USAGE, runListen } from './listen.js';
+import { type CommandIo, runConnect } from './connect.js';
+import { runCrawl } from './crawl.js';
+import { runDecode } from './decode.js';
+import { runListen } from './listen.js';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './usage-error.js';
 
 export const USAGE = `Usage: bitcoin-node <command> [options]
@@ -19,11 +19,12 @@ Run bitcoin-node <command> --help for its options.
 
 export type MainIo = CommandIo & { stdin: NodeJS.ReadableStream };
 
-const COMMANDS: Record<string, { run: (args: string[], io: MainIo) => Promise<number>; usage: string }> = {
-  connect: { run: runConnect, usage: CONNECT_USAGE },
-  decode: { run: runDecode, usage: DECODE_USAGE },
-  crawl: { run: runCrawl, usage: CRAWL_USAGE },
-  listen: { run: runListen, usage: LISTEN_USAGE },
+// Each command prints its own usage on --help.
+const COMMANDS: Record<string, (args: string[], io: MainIo) => Promise<number>> = {
+  connect: runConnect,
+  decode: runDecode,
+  crawl: runCrawl,
+  listen: runListen,
 };
 
 /** Runs the CLI and returns its exit code; never throws for bad input. */
@@ -37,10 +38,10 @@ export async function main(argv: string[], io: MainIo): Promise<number> {
     io.stdout.write(`${PACKAGE_NAME} ${PACKAGE_VERSION}\n`);
     return EXIT_OK;
   }
-  const entry = COMMANDS[command];
+  const entry = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   try {
     if (!entry) throw new UsageError(`unknown command ${JSON.stringify(command)}; try bitcoin-node --help`);
-    return await entry.run(rest, io);
+    return await entry(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(`bitcoin-node: ${error.message}\n`);

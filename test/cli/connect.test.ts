@@ -171,6 +171,7 @@ describe('bitcoin-node connect', () => {
       ['connect', '--network', 'regtest'],
       ['connect', '--no-such-option'],
       ['frobnicate'],
+      ['toString'],
     ]) {
       const { code, stderr, stdout } = await runCli(args);
       expect(code, args.join(' ')).toBe(64);
