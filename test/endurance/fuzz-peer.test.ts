@@ -13,7 +13,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeMessage, frame } from '../../src/protocol/codec.js';
 import { encodeHeader } from '../../src/protocol/header.js';
 import { MAX_INV_SZ, MAX_PROTOCOL_MESSAGE_LENGTH } from '../../src/protocol/limits.js';
@@ -25,8 +25,7 @@ import {
   MB,
   mb,
   memoryAfterGc,
-  openHandles,
-  settle,
+  testScope,
   startCounting,
   stopNow,
 } from './support.js';
@@ -35,18 +34,10 @@ const SEED = 0x0f0f_5eed;
 const MEMORY_RUNS = 1500;
 const TCP_SESSIONS = 150;
 
-let baseline: Record<string, number>;
-const cleanups: (() => Promise<void> | void)[] = [];
-beforeEach(() => {
-  baseline = openHandles();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const { cleanups, expectNoNewHandles } = testScope();
 
 async function expectNoHandlesLeft(): Promise<void> {
-  await settle();
-  for (const [kind, count] of Object.entries(openHandles())) expect(count, kind).toBeLessThanOrEqual(baseline[kind] ?? 0);
+  await expectNoNewHandles();
 }
 
 /** What the machine has counted so far, to compare what a stream adds. */

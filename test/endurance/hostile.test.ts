@@ -9,7 +9,7 @@
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { setImmediate } from 'node:timers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PeerInput } from '../../machines/peer/options.js';
 import type { PeerEmitted } from '../../machines/peer/types.js';
 import { encodeMessage, frame } from '../../src/protocol/codec.js';
@@ -28,7 +28,7 @@ import {
   mb,
   type MemoryFigures,
   memoryAfterGc,
-  openHandles,
+  testScope,
   settle,
   startCounting,
   startLeanPeer,
@@ -38,14 +38,7 @@ import {
 const PING_TIMEOUT_MS = 20 * 60_000;
 const HANDSHAKE_TIMEOUT_MS = 60_000;
 
-let baseline: Record<string, number>;
-const cleanups: (() => Promise<void> | void)[] = [];
-beforeEach(() => {
-  baseline = openHandles();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const { cleanups, expectNoNewHandles } = testScope();
 
 async function lean(options: Parameters<typeof startLeanPeer>[0] = {}): Promise<LeanPeer> {
   const peer = await startLeanPeer(options);
@@ -89,8 +82,7 @@ async function expectNothingLeft(run: CountingRun, ...peers: { close(): Promise<
   expect(run.pendingTimers()).toBe(0);
   expect(run.errors).toEqual([]);
   for (const peer of peers) await peer.close();
-  await settle();
-  for (const [kind, count] of Object.entries(openHandles())) expect(count, kind).toBeLessThanOrEqual(baseline[kind] ?? 0);
+  await expectNoNewHandles();
 }
 
 /** Resolves on 'drain' or 'close', whichever comes first; a reset on the way is no failure here. */

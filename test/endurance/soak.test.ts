@@ -4,7 +4,7 @@
  * At the end no socket, server or timer is left and the heap, after collection, is where it was
  * after warming up. Counts and bytes are asserted, never durations.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type CountingRun,
   type LeanPeer,
@@ -12,8 +12,7 @@ import {
   MB,
   mb,
   memoryAfterGc,
-  openHandles,
-  settle,
+  testScope,
   startCounting,
   startLeanPeer,
   stopNow,
@@ -29,14 +28,7 @@ const HEAP_BOUND = 3 * MB;
 /** Allowed heap growth over the second half (750 cycles): under 1.4 kB a cycle. */
 const SECOND_HALF_BOUND = 1 * MB;
 
-let baseline: Record<string, number>;
-const cleanups: (() => Promise<void> | void)[] = [];
-beforeEach(() => {
-  baseline = openHandles();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const { cleanups, expectNoNewHandles } = testScope();
 
 describe('reconnect soak', () => {
   it(`${CYCLES} connect → handshake → peer closes → backoff → reconnect cycles leak no socket, timer or heap`, async () => {
@@ -114,9 +106,7 @@ describe('reconnect soak', () => {
     expect(run.errors).toEqual([]);
 
     await peer.close();
-    await settle();
-    const left = openHandles();
-    for (const [kind, count] of Object.entries(left)) expect(count, kind).toBeLessThanOrEqual(baseline[kind] ?? 0);
+    await expectNoNewHandles();
 
     const end = await memoryAfterGc();
     console.log(

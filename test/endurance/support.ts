@@ -24,7 +24,7 @@ import { NETWORKS } from '../../src/protocol/networks.js';
 import { makeVersion } from '../peers/scripted-peer.js';
 
 export const MAGIC = NETWORKS.regtest.magic;
-export { openHandles, settle } from '../machines/harness.js';
+export { openHandles, settle, testScope } from '../machines/harness.js';
 
 // ---------------------------------------------------------------------------------------------
 // Garbage collection and memory

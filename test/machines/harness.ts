@@ -1,5 +1,6 @@
 // Runs the real peer machine (real TCP, real codec) on a simulated clock, and records what it emits
 // and which transitions it takes.
+import { afterEach, beforeEach, expect } from 'vitest';
 import {
   type AnyTransitionDefinition,
   createActor,
@@ -104,4 +105,31 @@ export function openHandles(): Record<string, number> {
 /** Lets pending close callbacks run, so that handle counts settle. */
 export async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}
+
+export type Cleanup = () => Promise<void> | void;
+
+/**
+ * Registers, for every test of the calling file, cleanups run in reverse after the test, and a
+ * handle count taken before it: `expectNoNewHandles()` fails if the test left a socket, a server
+ * or a timer that was not there when it started.
+ */
+export function testScope(): { cleanups: Cleanup[]; expectNoNewHandles(): Promise<void> } {
+  const cleanups: Cleanup[] = [];
+  let baseline: Record<string, number> = {};
+  beforeEach(() => {
+    baseline = openHandles();
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return {
+    cleanups,
+    async expectNoNewHandles() {
+      await settle();
+      for (const [kind, count] of Object.entries(openHandles())) {
+        expect(count, kind).toBeLessThanOrEqual(baseline[kind] ?? 0);
+      }
+    },
+  };
 }

@@ -1,7 +1,7 @@
 // Every transition of the peer chart, each driven over real loopback TCP against a scripted peer,
 // with time simulated. The last test fails if the chart has a transition no test here takes.
 import { createServer, type Server, type Socket } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fromCallback } from 'xstate';
 import { listTransitions } from '../../machines/describe.js';
 import type { PeerInput } from '../../machines/peer/options.js';
@@ -18,19 +18,10 @@ import {
   startScriptedPeer,
   VALID_PING_NONCE,
 } from '../peers/scripted-peer.js';
-import { openHandles, type PeerRun, runPeer, settle, takenTransitions } from './harness.js';
+import { type PeerRun, runPeer, settle, takenTransitions, testScope } from './harness.js';
 
 const MAGIC = NETWORKS.regtest.magic;
-let baseline: Record<string, number>;
-const cleanups: (() => Promise<void> | void)[] = [];
-
-beforeEach(() => {
-  baseline = openHandles();
-});
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const { cleanups, expectNoNewHandles } = testScope();
 
 async function scripted(options: ScriptedPeerOptions = {}): Promise<ScriptedPeer> {
   const peer = await startScriptedPeer(options);
@@ -54,10 +45,7 @@ async function expectNothingLeft(r: PeerRun, ...peers: ScriptedPeer[]): Promise<
   expect(r.actor.getSnapshot().status).toBe('done');
   expect(r.pendingTimers()).toBe(0);
   for (const p of peers) await p.close();
-  await settle();
-  const now = openHandles();
-  for (const [kind, count] of Object.entries(now))
-    expect(count, kind).toBeLessThanOrEqual(baseline[kind] ?? 0);
+  await expectNoNewHandles();
 }
 
 const connectTo = (peer: ScriptedPeer, extra: Omit<PeerInput, 'host'> = {}): PeerRun =>
