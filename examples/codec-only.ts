@@ -10,7 +10,7 @@ import {
   messageToJson,
   NETWORKS,
   ProtocolError,
-} from '../src/index.js';
+} from 'btc-statechart';
 
 export function codecDemo(): { command: string; payload: unknown }[] {
   const { magic } = NETWORKS.regtest;

@@ -5,7 +5,7 @@
 //   curl http://127.0.0.1:8080/
 import { createServer, type Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { lifecycleState, type NetworkName, type PeerActor, startPeer, stringifyJson } from '../src/index.js';
+import { lifecycleState, type NetworkName, type PeerActor, startPeer, stringifyJson } from 'btc-statechart';
 
 export interface StatusServer {
   server: Server;

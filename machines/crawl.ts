@@ -1,10 +1,10 @@
 // The recursive crawl as a statechart: breadth-first over the addresses peers give, one attempt per
 // node, a bounded number of connections at once, a bounded number of nodes in all.
 // No I/O here: peers are spawned peer machines, their sockets actors supplied by name.
-import { type ActorRefFrom, assign, emit, enqueueActions, type SnapshotFrom, setup } from 'xstate';
+import { assertEvent, assign, emit, enqueueActions, type SnapshotFrom, setup } from 'xstate';
+import { formatHostPort } from '../src/host-port.js';
 import { peerMachine } from './peer.js';
 import { oneShotPeerInput } from './peer/options.js';
-import type { PeerEmitted } from './peer/types.js';
 import type {
   ActiveNode,
   CrawlEmitted,
@@ -15,9 +15,7 @@ import type {
   CrawlTarget,
   NodeRecord,
 } from './crawl/types.js';
-
-type EventOf<T extends CrawlEvent['type']> = Extract<CrawlEvent, { type: T }>;
-type DoneEvent = Extract<CrawlEvent, { actorId: string }>;
+import { assertPeerDone, forwardPeerEvents, PEER_DONE, stopPeers } from './spawned-peers.js';
 
 export interface CrawlContext {
   options: CrawlOptions;
@@ -33,18 +31,13 @@ export interface CrawlContext {
   summary: CrawlSummary;
 }
 
-export const targetKey = (t: Pick<CrawlTarget, 'host' | 'port'>): string =>
-  t.host.includes(':') ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`;
+/** A target's `host:port`, the key the crawl dedupes by. */
+export const targetKey = (t: Pick<CrawlTarget, 'host' | 'port'>): string => formatHostPort(t.host, t.port);
 
 const addrTimerId = (id: string): string => `addr-${id}`;
 
-function listenToPeer(ref: ActorRefFrom<typeof peerMachine>, id: string, crawl: { send(event: CrawlEvent): void }): void {
-  ref.on('*', (event: PeerEmitted) => {
-    if (event.type === 'handshake') crawl.send({ type: 'peer.handshake', id, event });
-    else if (event.type === 'rtt') crawl.send({ type: 'peer.rtt', id, event });
-    else if (event.type === 'addresses') crawl.send({ type: 'peer.addresses', id, event });
-  });
-}
+/** What the crawl needs to hear from a peer; the rest would only cost it steps. */
+const HEARD_FROM_PEERS = new Set(['handshake', 'rtt', 'addresses'] as const);
 
 function record(context: CrawlContext, target: CrawlTarget, fields: Partial<NodeRecord>): NodeRecord {
   return {
@@ -76,8 +69,14 @@ export const crawlMachine = setup({
   guards: {
     crawlFinished: ({ context }) => context.queue.length === 0 && Object.keys(context.active).length === 0,
     noActivePeers: ({ context }) => Object.keys(context.active).length === 0,
-    isAddressAnswer: ({ event }) => (event as EventOf<'peer.addresses'>).event.addresses.length > 1,
-    isActivePeer: ({ context, event }) => (event as EventOf<'crawl.addrTimeout'>).id in context.active,
+    isAddressAnswer: ({ event }) => {
+      assertEvent(event, 'peer.addresses');
+      return event.event.addresses.length > 1;
+    },
+    isActivePeer: ({ context, event }) => {
+      assertEvent(event, 'crawl.addrTimeout');
+      return event.id in context.active;
+    },
   },
   actions: {
     launchPeers: assign(({ context, spawn, self }) => {
@@ -91,32 +90,35 @@ export const crawlMachine = setup({
           id,
           input: { ...oneShotPeerInput(context.options.peer, context.options.network, target), getaddr: true },
         });
-        listenToPeer(ref, id, self);
+        forwardPeerEvents(ref, id, self, HEARD_FROM_PEERS);
         active[id] = { target, remote: null, rttMs: null, addressesGiven: 0 };
       }
       return { queue, active, nextId };
     }),
     recordHandshake: assign({
       active: ({ context, event }) => {
-        const { id, event: e } = event as EventOf<'peer.handshake'>;
+        assertEvent(event, 'peer.handshake');
+        const { id, event: e } = event;
         const node = context.active[id];
         return node ? { ...context.active, [id]: { ...node, remote: e.remote } } : context.active;
       },
     }),
     waitForAddresses: enqueueActions(({ event, enqueue }) => {
-      const { id } = event as EventOf<'peer.handshake'>;
-      enqueue.raise({ type: 'crawl.addrTimeout', id }, { id: addrTimerId(id), delay: 'addrTimeout' });
+      assertEvent(event, 'peer.handshake');
+      enqueue.raise({ type: 'crawl.addrTimeout', id: event.id }, { id: addrTimerId(event.id), delay: 'addrTimeout' });
     }),
     recordRtt: assign({
       active: ({ context, event }) => {
-        const { id, event: e } = event as EventOf<'peer.rtt'>;
+        assertEvent(event, 'peer.rtt');
+        const { id, event: e } = event;
         const node = context.active[id];
         return node ? { ...context.active, [id]: { ...node, rttMs: e.lastMs } } : context.active;
       },
     }),
     // New addresses join the queue; those the crawl must not dial are recorded at once, with why.
     takeAddresses: enqueueActions(({ context, event, enqueue }) => {
-      const { id, event: e } = event as EventOf<'peer.addresses'>;
+      assertEvent(event, 'peer.addresses');
+      const { id, event: e } = event;
       const node = context.active[id];
       if (!node) return;
       const queued: CrawlTarget[] = [];
@@ -142,10 +144,12 @@ export const crawlMachine = setup({
       });
     }),
     stopPeer: enqueueActions(({ event, enqueue }) => {
-      enqueue.sendTo((event as EventOf<'peer.addresses'> | EventOf<'crawl.addrTimeout'>).id, { type: 'STOP' });
+      assertEvent(event, ['peer.addresses', 'crawl.addrTimeout']);
+      stopPeers(enqueue, [event.id]);
     }),
     finishNode: enqueueActions(({ context, event, enqueue }) => {
-      const { actorId, output } = event as DoneEvent;
+      assertPeerDone(event);
+      const { actorId, output } = event;
       const node = context.active[actorId];
       if (!node) return;
       enqueue.cancel(addrTimerId(actorId));
@@ -186,9 +190,7 @@ export const crawlMachine = setup({
       queued: context.queue.length,
       heard: context.seen.size,
     })),
-    stopAllPeers: enqueueActions(({ context, enqueue }) => {
-      for (const id of Object.keys(context.active)) enqueue.sendTo(id, { type: 'STOP' });
-    }),
+    stopAllPeers: enqueueActions(({ context, enqueue }) => stopPeers(enqueue, Object.keys(context.active))),
     abandonQueue: assign({
       queue: [],
       summary: ({ context }) => ({ ...context.summary, interrupted: true }),
@@ -228,6 +230,8 @@ export const crawlMachine = setup({
   initial: 'crawling',
   states: {
     crawling: {
+      description:
+        'Crawling breadth-first: keeps up to concurrency peers dialling, records each node, queues every new address it may dial.',
       entry: ['launchPeers', 'emitProgress'],
       always: { guard: 'crawlFinished', target: 'done' },
       on: {
@@ -239,19 +243,19 @@ export const crawlMachine = setup({
           { actions: 'takeAddresses' },
         ],
         'crawl.addrTimeout': { guard: 'isActivePeer', actions: 'stopPeer' },
-        'xstate.done.actor.*': { actions: ['finishNode', 'launchPeers', 'emitProgress'] },
+        [PEER_DONE]: { actions: ['finishNode', 'launchPeers', 'emitProgress'] },
         STOP: 'stopping',
       },
     },
-    // SIGINT: what was found so far is kept, nothing new is started.
     stopping: {
+      description: 'Interrupted (SIGINT): what was found so far is kept, nothing new is started; active peers are stopped.',
       entry: ['abandonQueue', 'stopAllPeers'],
       always: { guard: 'noActivePeers', target: 'done' },
       on: {
-        'xstate.done.actor.*': { actions: ['finishNode', 'emitProgress'] },
+        [PEER_DONE]: { actions: ['finishNode', 'emitProgress'] },
       },
     },
-    done: { type: 'final', entry: 'recordHeard' },
+    done: { type: 'final', description: 'Done: every node heard of is recorded; the output is the summary.', entry: 'recordHeard' },
   },
   output: ({ context }) => context.summary,
 });

@@ -69,9 +69,38 @@ function actionName(action: unknown): string {
   return 'inline';
 }
 
+/** A state and what its `description` says, for tables and tooltips. */
+export interface StateDescription {
+  /** The state's id, e.g. `peer.session.link.connected`. */
+  id: string;
+  /** The path of keys below the machine, e.g. `session.link.connected`. */
+  path: string;
+  description: string | null;
+}
+
+/** Every state of a machine, parents before children, with its description. */
+export function describeStates(machine: AnyStateMachine): StateDescription[] {
+  const out: StateDescription[] = [];
+  const visit = (node: StateNodeLike): void => {
+    for (const child of Object.values(node.states) as StateNodeLike[]) {
+      out.push({ id: child.id, path: child.path.join('.'), description: child.description ?? null });
+      visit(child);
+    }
+  };
+  visit(machine.root);
+  return out;
+}
+
+/** The first clause of a description: short enough to sit inside a state's box. */
+export function summary(description: string): string {
+  const clause = description.split(/[:;]|\.(?:\s|$)/)[0]!.trim();
+  return clause.length > 60 ? `${clause.slice(0, 57).trimEnd()}…` : clause;
+}
+
 /**
  * The chart as a Mermaid state diagram: every state (nested ones inside their parents, parallel
- * regions separated), every transition that changes state, labelled with event and guard.
+ * regions separated), simple states with the first clause of their description, every transition that changes
+ * state, labelled with event and guard.
  */
 export function toMermaid(machine: AnyStateMachine): string {
   const lines = ['stateDiagram-v2'];
@@ -93,6 +122,8 @@ export function toMermaid(machine: AnyStateMachine): string {
       } else {
         lines.push(`${indent}state "${child.key}" as ${id}`);
       }
+      // Mermaid shows descriptions only in simple states; composite ones are explained by their children.
+      if (child.description && grand.length === 0) lines.push(`${indent}${id} : ${summary(child.description)}`);
       if (child.type === 'final') lines.push(`${indent}${id} --> [*]`);
     });
   };

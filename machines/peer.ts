@@ -34,17 +34,20 @@ export const peerMachine = peerSetup.createMachine({
   },
   states: {
     starting: {
+      description: 'Decides once: dial now (connectOnStart) or wait for CONNECT.',
       always: [{ guard: 'connectOnStart', target: 'session' }, { target: 'disconnected' }],
     },
     disconnected: {
+      description: 'Idle: no connection and none being made; waits for CONNECT or STOP.',
       entry: { type: 'emitLifecycle', params: { state: 'disconnected' } },
       on: {
         CONNECT: 'session',
         STOP: { target: 'stopped', actions: 'recordUserStop' },
       },
     },
-    // One TCP connection: the socket and the codec live exactly as long as this state.
     session: {
+      description:
+        'One TCP connection: the socket and the codec actors live exactly as long as this state, so leaving it for any reason closes the socket and cancels every timer of the connection.',
       type: 'parallel',
       entry: 'beginAttempt',
       invoke: [
@@ -89,20 +92,20 @@ export const peerMachine = peerSetup.createMachine({
         },
       },
       states: {
-        // Sees every byte and message pass, whatever the link is doing.
         traffic: {
+          description: 'Watches all traffic: bytes go to the codec, messages to the embedder, whatever the link is doing.',
           on: {
             'socket.data': { actions: 'forwardChunkToCodec' },
-            'codec.frame': { actions: 'emitMessageOut' },
             'payload.*': { actions: 'emitMessageIn' },
             'codec.dropped': { actions: 'emitDropped' },
-            'codec.unencodable': { actions: 'emitSendRejected' },
           },
         },
         link: {
+          description: 'The lifecycle of the connection: connecting, handshaking, connected.',
           initial: 'connecting',
           states: {
             connecting: {
+              description: 'Opening the socket: dials (or adopts an accepted one) until it opens or connectTimeout passes.',
               entry: { type: 'emitLifecycle', params: { state: 'connecting' } },
               on: {
                 'socket.connected': [
@@ -117,8 +120,9 @@ export const peerMachine = peerSetup.createMachine({
                 },
               },
             },
-            // Their version and their verack, in either order; anything else before version is ignored, as Core does.
             handshaking: {
+              description:
+                'Version handshake: their version and verack, in either order, within handshakeTimeout; anything else before version is ignored, as Core does.',
               type: 'parallel',
               entry: { type: 'emitLifecycle', params: { state: 'handshaking' } },
               after: {
@@ -134,9 +138,11 @@ export const peerMachine = peerSetup.createMachine({
               onDone: 'connected',
               states: {
                 theirVersion: {
+                  description: "Their version: checked for our own nonce, its protocol version and the services we require.",
                   initial: 'awaiting',
                   states: {
                     awaiting: {
+                      description: 'No version yet.',
                       on: {
                         'payload.version': [
                           {
@@ -166,20 +172,22 @@ export const peerMachine = peerSetup.createMachine({
                         ],
                       },
                     },
-                    // A second version is ignored, as Core does.
-                    received: { type: 'final' },
+                    received: { type: 'final', description: 'Version in: a second one is ignored, as Core does.' },
                   },
                 },
                 theirVerack: {
+                  description: "The peer's verack.",
                   initial: 'awaiting',
                   states: {
-                    awaiting: { on: { 'payload.verack': 'received' } },
-                    received: { type: 'final' },
+                    awaiting: { description: 'No verack yet.', on: { 'payload.verack': 'received' } },
+                    received: { type: 'final', description: 'Verack in.' },
                   },
                 },
               },
             },
             connected: {
+              description:
+                'Handshake done: answers pings and getaddr, passes addresses on, sends what the embedder asks, and pings the peer to keep the link alive.',
               entry: [
                 'resetRetries',
                 'markEstablished',
@@ -205,8 +213,8 @@ export const peerMachine = peerSetup.createMachine({
               },
               initial: 'pinging',
               states: {
-                // Core pings as soon as the handshake is done, then every interval.
                 pinging: {
+                  description: 'Our ping is out: waits for its pong within pingTimeout (Core pings as soon as the handshake is done).',
                   entry: ['recordPingSent', 'sendPing'],
                   on: {
                     'payload.pong': {
@@ -223,6 +231,7 @@ export const peerMachine = peerSetup.createMachine({
                   },
                 },
                 idle: {
+                  description: 'Pong received: the next ping goes out after pingInterval.',
                   after: { pingInterval: 'pinging' },
                 },
               },
@@ -231,8 +240,9 @@ export const peerMachine = peerSetup.createMachine({
         },
       },
     },
-    // The ancestor's `disconnect` callback: decide what follows the end of a connection.
     afterDisconnect: {
+      description:
+        "Decides what follows: the Elixir ancestor's disconnect callback; named guards choose stop, rest, or back off and retry.",
       entry: 'emitDisconnect',
       always: [
         // An inbound connection cannot be dialled again: whatever ended it, the machine is done.
@@ -244,6 +254,7 @@ export const peerMachine = peerSetup.createMachine({
       ],
     },
     backoff: {
+      description: 'Waiting to retry: backoffDelay grows per retry, with jitter; CONNECT skips the wait.',
       entry: { type: 'emitLifecycle', params: { state: 'backoff' } },
       after: { backoffDelay: 'session' },
       on: {
@@ -252,6 +263,7 @@ export const peerMachine = peerSetup.createMachine({
       },
     },
     stopped: {
+      description: 'Done: the socket is gone and no timer is left; the output says why.',
       type: 'final',
       entry: { type: 'emitLifecycle', params: { state: 'stopped' } },
     },

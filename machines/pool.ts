@@ -1,14 +1,15 @@
 // Many peers as a statechart of statecharts: the pool spawns peer machines up to a target, fills
 // them from an address-book actor, replaces those that stop, and keeps misbehaving peers away.
 // No I/O here: the address book and the peers' sockets are actors supplied by name.
-import { type ActorRefFrom, assign, emit, enqueueActions, fromCallback, type SnapshotFrom, sendTo, setup } from 'xstate';
+import { assertEvent, assign, emit, enqueueActions, fromCallback, type SnapshotFrom, sendTo, setup } from 'xstate';
+import { formatHostPort } from '../src/host-port.js';
 import { peerMachine } from './peer.js';
+import { isMisbehaviour } from './peer/disconnect.js';
 import { oneShotPeerInput } from './peer/options.js';
 import type { LifecycleState, PeerEmitted } from './peer/types.js';
 import {
   type AddressBookCommand,
   type AddressBookInput,
-  MISBEHAVIOUR,
   type PoolEmitted,
   type PoolEvent,
   type PoolInput,
@@ -16,9 +17,7 @@ import {
   type PoolPeer,
   type PoolStatus,
 } from './pool/types.js';
-
-type EventOf<T extends PoolEvent['type']> = Extract<PoolEvent, { type: T }>;
-type DoneEvent = Extract<PoolEvent, { actorId: string }>;
+import { assertPeerDone, forwardPeerEvents, PEER_DONE, stopPeers } from './spawned-peers.js';
 
 export interface PoolContext {
   options: PoolOptions;
@@ -40,17 +39,19 @@ export function poolStatus(context: PoolContext): PoolStatus {
 const isBelowTarget = (context: PoolContext): boolean =>
   Object.keys(context.peers).length < context.options.targetOutbound;
 
-const addressOf = (peer: Pick<PoolPeer, 'host' | 'port'>): string =>
-  peer.host.includes(':') ? `[${peer.host}]:${peer.port}` : `${peer.host}:${peer.port}`;
+const addressOf = (peer: Pick<PoolPeer, 'host' | 'port'>): string => formatHostPort(peer.host, peer.port);
 
-/** Forwards what a spawned peer emits to the pool as events, so the chart can react to it. */
-function listenToPeer(ref: ActorRefFrom<typeof peerMachine>, id: string, pool: { send(event: PoolEvent): void }): void {
-  ref.on('*', (event: PeerEmitted) => {
-    if (event.type === 'state') pool.send({ type: 'peer.state', id, event });
-    else if (event.type === 'addresses') pool.send({ type: 'peer.addresses', id, event });
-    else pool.send({ type: 'peer.other', id, event });
-  });
-}
+/** The pool hears everything its peers emit: it passes every event on to its embedder. */
+const HEARD_FROM_PEERS: ReadonlySet<PeerEmitted['type']> = new Set<PeerEmitted['type']>([
+  'state',
+  'handshake',
+  'message',
+  'addresses',
+  'rtt',
+  'dropped',
+  'disconnect',
+  'send-rejected',
+]);
 
 export const poolMachine = setup({
   types: {
@@ -84,7 +85,8 @@ export const poolMachine = setup({
       });
     }),
     spawnPeers: assign(({ context, event, spawn, self }) => {
-      const { candidates } = event as EventOf<'book.selected'>;
+      assertEvent(event, 'book.selected');
+      const { candidates } = event;
       const peers = { ...context.peers };
       const active = new Set(Object.values(peers).map(addressOf));
       let { nextId, attempts } = context;
@@ -96,16 +98,22 @@ export const poolMachine = setup({
           id,
           input: oneShotPeerInput(context.options.peer, context.options.network, candidate),
         });
-        listenToPeer(ref, id, self);
+        forwardPeerEvents(ref, id, self, HEARD_FROM_PEERS);
         peers[id] = { id, host: candidate.host, port: candidate.port, group: candidate.group, state: 'connecting', connectedOnce: false };
         active.add(addressOf(candidate));
         attempts += 1;
       }
       return { peers, nextId, attempts };
     }),
-    recordBookSize: assign({ bookSize: ({ event }) => (event as EventOf<'book.size'>).size }),
+    recordBookSize: assign({
+      bookSize: ({ event }) => {
+        assertEvent(event, ['book.size', 'book.selected']);
+        return event.size;
+      },
+    }),
     recordPeerState: assign(({ context, event }) => {
-      const { id, event: e } = event as EventOf<'peer.state'>;
+      assertEvent(event, 'peer.state');
+      const { id, event: e } = event;
       const peer = context.peers[id];
       if (!peer) return {};
       const connected = e.state === 'connected';
@@ -115,53 +123,56 @@ export const poolMachine = setup({
       };
     }),
     reportSuccess: enqueueActions(({ context, event, enqueue }) => {
-      const { id, event: e } = event as EventOf<'peer.state'>;
+      assertEvent(event, 'peer.state');
+      const { id, event: e } = event;
       const peer = context.peers[id];
       if (peer && e.state === 'connected') enqueue.sendTo('addressBook', { type: 'success', host: peer.host, port: peer.port });
     }),
     learnAddresses: sendTo('addressBook', ({ context, event }) => {
-      const { id, event: e } = event as EventOf<'peer.addresses'>;
+      assertEvent(event, 'peer.addresses');
+      const { id, event: e } = event;
       const peer = context.peers[id];
       return { type: 'add' as const, addresses: e.addresses, source: peer ? addressOf(peer) : null };
     }),
     addAddresses: sendTo('addressBook', ({ event }) => {
-      const { addresses, source } = event as EventOf<'ADD_ADDRESSES'>;
-      return { type: 'add' as const, addresses, source };
+      assertEvent(event, 'ADD_ADDRESSES');
+      return { type: 'add' as const, addresses: event.addresses, source: event.source };
     }),
     // What the end of a peer teaches the book: misbehaviour is banned, failure retried later.
     reportOutcome: enqueueActions(({ context, event, enqueue }) => {
-      const { actorId, output } = event as DoneEvent;
+      assertPeerDone(event);
+      const { actorId, output } = event;
       const peer = context.peers[actorId];
       if (!peer || output.reason === 'user-stop') return;
       const at = { host: peer.host, port: peer.port };
-      if (output.cause && MISBEHAVIOUR.has(output.cause)) {
+      if (output.cause && isMisbehaviour(output.cause)) {
         enqueue.sendTo('addressBook', { type: 'ban', ...at, durationMs: context.options.misbehaviourBanMs });
       } else if (!peer.connectedOnce) {
         enqueue.sendTo('addressBook', { type: 'failure', ...at });
       }
     }),
     emitPeerStopped: emit(({ context, event }) => {
-      const { actorId, output } = event as DoneEvent;
+      assertPeerDone(event);
+      const { actorId, output } = event;
       const peer = context.peers[actorId];
       return { type: 'peer-stopped' as const, id: actorId, address: peer ? addressOf(peer) : actorId, output };
     }),
     // A finished child stays among the pool's children until stopped: a pool that runs for days
     // would hold every peer it ever had.
     removePeer: enqueueActions(({ context, event, enqueue }) => {
-      const { actorId } = event as DoneEvent;
+      assertPeerDone(event);
+      const { actorId } = event;
       const { [actorId]: _gone, ...rest } = context.peers;
       enqueue.assign({ peers: rest });
       enqueue.stopChild(actorId);
     }),
     forwardPeerEvent: emit(({ context, event }) => {
-      const { id, event: e } = event as EventOf<'peer.other'>;
-      const peer = context.peers[id];
-      return { type: 'peer' as const, id, address: peer ? addressOf(peer) : id, event: e };
+      if (!event.type.startsWith('peer.') || !('id' in event)) throw new Error(`forwardPeerEvent: ${event.type}`);
+      const peer = context.peers[event.id];
+      return { type: 'peer' as const, id: event.id, address: peer ? addressOf(peer) : event.id, event: event.event };
     }),
     emitStatus: emit(({ context }) => ({ type: 'status' as const, status: poolStatus(context) })),
-    stopAllPeers: enqueueActions(({ context, enqueue }) => {
-      for (const id of Object.keys(context.peers)) enqueue.sendTo(id, { type: 'STOP' });
-    }),
+    stopAllPeers: enqueueActions(({ context, enqueue }) => stopPeers(enqueue, Object.keys(context.peers))),
     saveBook: sendTo('addressBook', { type: 'save' }),
   },
 }).createMachine({
@@ -183,7 +194,7 @@ export const poolMachine = setup({
   invoke: { id: 'addressBook', src: 'addressBook', input: {} },
   on: {
     'book.size': { actions: ['recordBookSize', 'emitStatus'] },
-    'peer.other': { actions: 'forwardPeerEvent' },
+    'peer.*': { actions: 'forwardPeerEvent' },
     'peer.addresses': { actions: ['learnAddresses', 'forwardPeerEvent'] },
     'peer.state': { actions: ['recordPeerState', 'reportSuccess', 'forwardPeerEvent', 'emitStatus'] },
     ADD_ADDRESSES: { actions: 'addAddresses' },
@@ -191,6 +202,8 @@ export const poolMachine = setup({
   initial: 'running',
   states: {
     running: {
+      description:
+        'Keeping targetOutbound peers: asks the address book for candidates, spawns a peer per candidate, replaces peers that stop.',
       entry: 'requestCandidates',
       after: {
         // Short of peers and the book had nothing connectable: look again later.
@@ -198,20 +211,21 @@ export const poolMachine = setup({
       },
       on: {
         'book.selected': { actions: ['recordBookSize', 'spawnPeers', 'emitStatus'] },
-        'xstate.done.actor.*': {
+        [PEER_DONE]: {
           actions: ['reportOutcome', 'emitPeerStopped', 'removePeer', 'emitStatus', 'requestCandidates'],
         },
         STOP: 'stopping',
       },
     },
     stopping: {
+      description: 'Stopping: every peer is asked to stop and the book is saved; done when the last peer has stopped.',
       entry: ['stopAllPeers', 'saveBook'],
       always: { guard: 'noPeers', target: 'stopped' },
       on: {
-        'xstate.done.actor.*': { actions: ['emitPeerStopped', 'removePeer', 'emitStatus'] },
+        [PEER_DONE]: { actions: ['emitPeerStopped', 'removePeer', 'emitStatus'] },
       },
     },
-    stopped: { type: 'final' },
+    stopped: { type: 'final', description: 'Done: no peer is left; the output is the last status.' },
   },
   output: ({ context }) => poolStatus(context),
 });

@@ -1,13 +1,33 @@
-// The public API of btc-statechart: the peer statechart and its actors, and the sans-I/O codec.
+// The public API of btc-statechart: the peer statechart and its actors, the pool, the crawl, the
+// inbound listener and the address book, and (re-exported from `btc-statechart/codec`) the codec.
+// The inspectors are in `btc-statechart/inspector`, so that embedding a peer loads no web server.
 
-export { listTransitions, type TransitionInfo, toMermaid } from '../machines/describe.js';
+// The codec, also importable alone from 'btc-statechart/codec'
+export * from './codec.js';
+// Reading a machine's own definition
+export { describeStates, listTransitions, type StateDescription, type TransitionInfo, toMermaid } from '../machines/describe.js';
+// The peer statechart
+export { lifecycleState, type PeerMachine, type PeerSnapshot, peerMachine } from '../machines/peer.js';
+export {
+  DISCONNECT_REASONS,
+  type DisconnectMeaning,
+  type DisconnectOrigin,
+  type DisconnectReason,
+  disconnectText,
+  isMisbehaviour,
+  isTransient,
+  type LocalReason,
+  type ProtocolReason,
+  type TransportReason,
+} from '../machines/peer/disconnect.js';
 export { DEFAULT_BACKOFF, DEFAULTS as PEER_DEFAULTS, type PeerInput } from '../machines/peer/options.js';
 export type {
   BackoffPolicy,
   CodecCommand,
   CodecInput,
   DisconnectPolicy,
-  DisconnectReason,
+  DisconnectRecord,
+  FrameSink,
   HeardAddress,
   LifecycleState,
   PeerContext,
@@ -17,68 +37,53 @@ export type {
   PeerOutput,
   PeerRole,
   RemoteInfo,
+  Rtt,
   SocketCommand,
   SocketInput,
   StopReason,
 } from '../machines/peer/types.js';
-// The peer statechart
-export { lifecycleState, type PeerMachine, type PeerSnapshot, peerMachine } from '../machines/peer.js';
-// The actors the machine invokes, for machine.provide({ actors })
+export { createPeer, createPeerMachine, type PeerActor, type StartPeerOptions, startPeer } from './peer.js';
+// The actors the peer machine invokes, for machine.provide({ actors })
 export { frameCodec } from './actors/codec.js';
 export { createTcpSocket, type TcpSocketOptions, tcpSocket } from './actors/socket.js';
 export { createResolver, type HostResolver, type ResolverOptions } from './dns.js';
-// The statechart inspectors: our own offline page, and the bridge to Stately's hosted UI
+// Many peers: the pool
+export { type PoolContext, type PoolMachine, type PoolSnapshot, poolMachine, poolStatus } from '../machines/pool.js';
+export type {
+  AddressBookCommand,
+  AddressBookInput,
+  Candidate,
+  PoolEmitted,
+  PoolEvent,
+  PoolInput,
+  PoolOptions,
+  PoolPeer,
+  PoolStatus,
+} from '../machines/pool/types.js';
+export { createPool, createPoolMachine, type PoolActor, type PoolSetup } from './pool.js';
+export { type AddressBookActorOptions, createAddressBookActor } from './actors/address-book.js';
+// The crawl
+export { type CrawlContext, type CrawlMachine, type CrawlSnapshot, crawlMachine, targetKey } from '../machines/crawl.js';
+export type {
+  CrawlEmitted,
+  CrawlEvent,
+  CrawlInput,
+  CrawlOptions,
+  CrawlSummary,
+  CrawlTarget,
+  NodeRecord,
+} from '../machines/crawl/types.js';
+export { type CrawlActor, classifyTarget, createCrawl, createCrawlMachine } from './crawl.js';
+// The inbound side
+export { type Listener, type ListenerOptions, startListener } from './listener.js';
+// The address book
 export {
-  DEFAULT_INSPECTOR_HOST,
-  DEFAULT_INSPECTOR_PORT,
-  type Inspector,
-  type InspectorOptions,
-  type MachineDefinition,
-  machineDefinition,
-  STATELY_INSPECT_URL,
-  type StatelyInspector,
-  type StatelyInspectorOptions,
-  startInspector,
-  startStatelyInspector,
-  summarise as summariseForInspector,
-} from './inspector/index.js';
-export { PACKAGE_NAME, PACKAGE_VERSION } from './package-info.js';
-export { createPeer, createPeerMachine, type PeerActor, type StartPeerOptions, startPeer } from './peer.js';
-// The codec
-export {
-  type DecodedFrame,
-  decodeFrame,
-  decodePayload,
-  encodeMessage,
-  encodePayload,
-  frame,
-  type OutgoingMessage,
-} from './protocol/codec.js';
-export { ProtocolError, type ProtocolErrorCode } from './protocol/errors.js';
-export { type FrameEvent, Framer, type FramerOptions } from './protocol/framer.js';
-export { hashToHex, hexToHash, sha256d } from './protocol/hash.js';
-export { HEADER_SIZE } from './protocol/header.js';
-export { messageToJson, stringifyJson } from './protocol/json.js';
-export * from './protocol/limits.js';
-export type { AddrEntry, AddrPayload } from './protocol/messages/addr.js';
-export type { AddrNetwork, AddrV2Entry, AddrV2Payload } from './protocol/messages/addrv2.js';
-export { type BlockHeader, blockHash, type HeadersPayload } from './protocol/messages/headers.js';
-export {
-  COMMANDS,
-  type Command,
-  isKnownMessage,
-  type KnownMessage,
-  type Message,
-  type Payloads,
-  type UnknownMessage,
-} from './protocol/messages/index.js';
-export { type InventoryPayload, type InvItem, InvType } from './protocol/messages/inventory.js';
-export type { LocatorPayload } from './protocol/messages/locator.js';
-export type { VersionPayload } from './protocol/messages/version.js';
-export {
-  NETWORKS,
-  type Network,
-  type NetworkName,
-  networkByMagic,
-  networkByName,
-} from './protocol/networks.js';
+  type AddressBookJSON,
+  type AddressBookOptions,
+  type AddressRecord,
+  type AddressRecordJSON,
+  AddressBook,
+  type SelectOptions,
+} from './address-book.js';
+export { loadAddressBook, saveAddressBook } from './address-book-file.js';
+export { formatHost, formatHostPort } from './host-port.js';

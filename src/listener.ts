@@ -3,6 +3,7 @@ import { toPromise } from 'xstate';
 import type { PeerInput } from '../machines/peer/options.js';
 import type { HeardAddress, PeerOutput } from '../machines/peer/types.js';
 import type { AddressBook } from './address-book.js';
+import { formatHostPort } from './host-port.js';
 import { logger } from './log.js';
 import { createPeer, type PeerActor } from './peer.js';
 import type { NetworkName } from './protocol/networks.js';
@@ -79,7 +80,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
   return {
     server,
     port,
-    address: options.bind.includes(':') ? `[${options.bind}]:${port}` : `${options.bind}:${port}`,
+    address: formatHostPort(options.bind, port),
     peers: () => active.size,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,28 +1,43 @@
-// The README's diagram is generated from the machine; `npm run chart` rewrites it.
+// The README's diagrams and state tables are generated from the machines; `npm run chart` rewrites them.
 import { readFileSync, writeFileSync } from 'node:fs';
+import type { AnyStateMachine } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { toMermaid } from '../machines/describe.js';
+import { crawlMachine } from '../machines/crawl.js';
+import { describeStates, toMermaid } from '../machines/describe.js';
 import { peerMachine } from '../machines/peer.js';
+import { poolMachine } from '../machines/pool.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../src/package-info.js';
 
 const README = new URL('../README.md', import.meta.url);
-const BEGIN = '<!-- chart:peer:begin -->';
-const END = '<!-- chart:peer:end -->';
+
+const CHARTS: Record<string, AnyStateMachine> = { peer: peerMachine, pool: poolMachine, crawl: crawlMachine };
+
+/** The diagram, then every state with its description, as the README shows them. */
+function chartBlock(machine: AnyStateMachine): string {
+  const rows = describeStates(machine).map((s) => `| \`${s.path}\` | ${s.description ?? ''} |`);
+  return ['```mermaid', toMermaid(machine), '```', '', '| state | what it means |', '| --- | --- |', ...rows].join('\n');
+}
 
 describe('README', () => {
-  it('shows the peer statechart as generated from machines/peer.ts', () => {
-    const block = `${BEGIN}\n\`\`\`mermaid\n${toMermaid(peerMachine)}\n\`\`\`\n${END}`;
-    let text = readFileSync(README, 'utf8');
-    let start = text.indexOf(BEGIN);
-    let end = text.indexOf(END);
-    expect(start, 'README lacks the chart markers').toBeGreaterThan(-1);
-    if (process.env.UPDATE_CHART) {
-      writeFileSync(README, text.slice(0, start) + block + text.slice(end + END.length));
-      text = readFileSync(README, 'utf8');
-      start = text.indexOf(BEGIN);
-      end = text.indexOf(END);
+  for (const [name, machine] of Object.entries(CHARTS)) {
+    it(`shows the ${name} statechart as generated from machines/${name}.ts`, () => {
+      const begin = `<!-- chart:${name}:begin -->`;
+      const end = `<!-- chart:${name}:end -->`;
+      const block = `${begin}\n${chartBlock(machine)}\n${end}`;
+      let text = readFileSync(README, 'utf8');
+      expect(text.indexOf(begin), `README lacks the ${name} chart markers`).toBeGreaterThan(-1);
+      if (process.env.UPDATE_CHART) {
+        writeFileSync(README, text.slice(0, text.indexOf(begin)) + block + text.slice(text.indexOf(end) + end.length));
+        text = readFileSync(README, 'utf8');
+      }
+      expect(text.slice(text.indexOf(begin), text.indexOf(end) + end.length), 'run `npm run chart` to regenerate').toBe(block);
+    });
+  }
+
+  it('every state of every chart has a description', () => {
+    for (const machine of Object.values(CHARTS)) {
+      expect(describeStates(machine).filter((s) => !s.description).map((s) => s.id)).toEqual([]);
     }
-    expect(text.slice(start, end + END.length), 'run `npm run chart` to regenerate the diagram').toBe(block);
   });
 
   it('package-info matches package.json', () => {

@@ -2,7 +2,8 @@
 import type { AddrNetwork } from '../../src/protocol/messages/addrv2.js';
 import type { NetworkName } from '../../src/protocol/networks.js';
 import type { PeerInput } from '../peer/options.js';
-import type { HeardAddress, PeerEmitted, PeerOutput, RemoteInfo } from '../peer/types.js';
+import type { HeardAddress, RemoteInfo } from '../peer/types.js';
+import type { PeerDoneEvent, SpawnedPeerEvent } from '../spawned-peers.js';
 
 export interface CrawlTarget {
   network: AddrNetwork;
@@ -66,11 +67,9 @@ export interface CrawlSummary {
 }
 
 export type CrawlEvent =
-  | { type: 'peer.handshake'; id: string; event: Extract<PeerEmitted, { type: 'handshake' }> }
-  | { type: 'peer.rtt'; id: string; event: Extract<PeerEmitted, { type: 'rtt' }> }
-  | { type: 'peer.addresses'; id: string; event: Extract<PeerEmitted, { type: 'addresses' }> }
+  | Extract<SpawnedPeerEvent, { type: 'peer.handshake' | 'peer.rtt' | 'peer.addresses' }>
   | { type: 'crawl.addrTimeout'; id: string }
-  | { type: `xstate.done.actor.${string}`; actorId: string; output: PeerOutput }
+  | PeerDoneEvent
   | { type: 'STOP' };
 
 export type CrawlEmitted =

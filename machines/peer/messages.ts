@@ -5,25 +5,7 @@ import { type AddrV2Entry, AddrV2Network, type KnownAddrNetwork } from '../../sr
 import { MAX_ADDR_TO_SEND } from '../../src/protocol/limits.js';
 import { parseIPv4, parseIPv6 } from '../../src/protocol/messages/ip.js';
 import type { VersionPayload } from '../../src/protocol/messages/version.js';
-import type { DisconnectReason, HeardAddress, PeerContext, RemoteInfo } from './types.js';
-
-/** What each disconnect reason means, for people reading logs. */
-export const DISCONNECT_TEXT: Record<DisconnectReason, string> = {
-  'connection-refused': 'the peer refused the connection',
-  'socket-closed': 'the peer closed the connection',
-  'socket-error': 'the connection failed',
-  'connect-timeout': 'the TCP connection did not open in time',
-  'handshake-timeout': 'no version and verack within the handshake timeout',
-  'ping-timeout': 'no pong within the ping timeout',
-  'framing-error': 'the byte stream broke the framing rules',
-  'protocol-violation': 'the peer broke the protocol',
-  'self-connection': 'the peer sent our own nonce: we connected to ourselves',
-  'peer-version-too-old': 'the peer speaks a protocol version below our minimum',
-  'missing-services': 'the peer lacks services we require',
-  'send-buffer-full': 'the peer stopped reading and our send buffer filled',
-  'dns-failure': 'the name did not resolve',
-  'user-stop': 'stopped by the user',
-};
+import type { HeardAddress, PeerContext, RemoteInfo } from './types.js';
 
 const UNSPECIFIED = { services: 0n, host: '::', port: 0 };
 

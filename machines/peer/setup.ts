@@ -1,21 +1,21 @@
 // The peer statechart's vocabulary, as XState v5 `setup`: its types, the actors it invokes, and its
 // named guards, delays and actions. The chart itself (states and transitions) is in ../peer.ts.
-import { assign, emit, enqueueActions, fromCallback, sendTo, setup } from 'xstate';
+import { assertEvent, assign, emit, enqueueActions, fromCallback, sendTo, setup } from 'xstate';
 import { WTXID_RELAY_VERSION } from '../../src/protocol/limits.js';
+import { type DisconnectReason, disconnectText } from './disconnect.js';
 import {
   addressesMessage,
-  DISCONNECT_TEXT,
   heardFromAddr,
   heardFromAddrV2,
   randomNonce,
   remoteInfo,
   versionMessage,
 } from './messages.js';
+import { transmit } from './transmit.js';
 import { backoffDelay, type PeerInput } from './options.js';
 import type {
   CodecCommand,
   CodecInput,
-  DisconnectReason,
   FrameSink,
   LifecycleState,
   PeerContext,
@@ -30,7 +30,8 @@ const notProvided = (name: string) => () => {
   throw new Error(`the peer machine needs a '${name}' actor: use createPeerMachine() or machine.provide()`);
 };
 
-type EventOf<T extends PeerEvent['type']> = Extract<PeerEvent, { type: T }>;
+const isPayloadEvent = (event: PeerEvent): event is Extract<PeerEvent, { type: `payload.${string}` }> =>
+  event.type.startsWith('payload.');
 
 export const peerSetup = setup({
   types: {
@@ -56,18 +57,24 @@ export const peerSetup = setup({
     isOutbound: ({ context }) => context.options.role === 'outbound',
     isInbound: ({ context }) => context.options.role === 'inbound',
     isSelfConnection: ({ context, event }) => {
-      const { nonce } = (event as EventOf<'payload.version'>).payload;
+      assertEvent(event, 'payload.version');
+      const { nonce } = event.payload;
       return nonce === context.nonce || (context.options.isOwnNonce?.(nonce) ?? false);
     },
-    isPeerVersionTooOld: ({ context, event }) =>
-      (event as EventOf<'payload.version'>).payload.version < context.options.minPeerVersion,
+    isPeerVersionTooOld: ({ context, event }) => {
+      assertEvent(event, 'payload.version');
+      return event.payload.version < context.options.minPeerVersion;
+    },
     lacksRequiredServices: ({ context, event }) => {
+      assertEvent(event, 'payload.version');
       const required = context.options.requiredServices;
-      return ((event as EventOf<'payload.version'>).payload.services & required) !== required;
+      return (event.payload.services & required) !== required;
     },
     versionReceived: ({ context }) => context.remote !== null,
-    isExpectedPong: ({ context, event }) =>
-      (event as EventOf<'payload.pong'>).payload.nonce === context.pingNonce,
+    isExpectedPong: ({ context, event }) => {
+      assertEvent(event, 'payload.pong');
+      return event.payload.nonce === context.pingNonce;
+    },
     lostEstablishedUnderStop: ({ context }) => context.established && context.options.onDisconnect === 'stop',
     lostEstablishedUnderIdle: ({ context }) => context.established && context.options.onDisconnect === 'idle',
     canRetry: ({ context }) => context.retries < context.maxRetries,
@@ -89,8 +96,8 @@ export const peerSetup = setup({
       lastDisconnect: { reason: params.reason, message: describe(event, params.reason), established: context.established },
     })),
     recordSocketError: assign(({ context, event }) => {
-      const { reason, message } = event as EventOf<'socket.error'>;
-      return { lastDisconnect: { reason, message, established: context.established } };
+      assertEvent(event, 'socket.error');
+      return { lastDisconnect: { reason: event.reason, message: event.message, established: context.established } };
     }),
     recordUserStop: assign({ stopReason: 'user-stop' as const }),
     recordStopDisconnected: assign({ stopReason: 'disconnected' as const }),
@@ -103,7 +110,10 @@ export const peerSetup = setup({
     }),
     markEstablished: assign({ established: true }),
     recordRemoteVersion: assign({
-      remote: ({ event }) => remoteInfo((event as EventOf<'payload.version'>).payload),
+      remote: ({ event }) => {
+        assertEvent(event, 'payload.version');
+        return remoteInfo(event.payload);
+      },
     }),
     recordAddrV2Wanted: assign({
       remote: ({ context }) => context.remote && { ...context.remote, wantsAddrV2: true },
@@ -121,45 +131,41 @@ export const peerSetup = setup({
       return { rtt: { lastMs, minMs }, pingNonce: null, pingSentAt: null };
     }),
 
-    sendVersion: sendTo('codec', ({ context }) => ({
-      type: 'send' as const,
-      message: versionMessage(context),
-    })),
-    sendVerack: sendTo('codec', { type: 'send', message: { command: 'verack', payload: {} } }),
+    // Every send encodes here, so a message that cannot be encoded is refused at once, and the
+    // `message` out event is emitted in the order the bytes are written, before what they caused.
+    sendVersion: enqueueActions(({ context, enqueue }) => transmit(enqueue, versionMessage(context))),
+    sendVerack: enqueueActions(({ enqueue }) => transmit(enqueue, { command: 'verack', payload: {} })),
     // BIP339 and BIP155 are negotiated between version and verack, and only with peers that know them.
     sendNegotiation: enqueueActions(({ context, enqueue }) => {
       if ((context.remote?.version ?? 0) < WTXID_RELAY_VERSION) return;
-      enqueue.sendTo('codec', { type: 'send', message: { command: 'wtxidrelay', payload: {} } });
-      enqueue.sendTo('codec', { type: 'send', message: { command: 'sendaddrv2', payload: {} } });
+      transmit(enqueue, { command: 'wtxidrelay', payload: {} });
+      transmit(enqueue, { command: 'sendaddrv2', payload: {} });
     }),
     sendGetaddr: enqueueActions(({ context, enqueue }) => {
-      if (context.options.getaddr)
-        enqueue.sendTo('codec', { type: 'send', message: { command: 'getaddr', payload: {} } });
+      if (context.options.getaddr) transmit(enqueue, { command: 'getaddr', payload: {} });
     }),
-    answerGetaddr: sendTo('codec', ({ context }) => ({
-      type: 'send' as const,
-      message: addressesMessage(context.options.shareAddresses?.() ?? [], context.remote?.wantsAddrV2 ?? false),
-    })),
+    answerGetaddr: enqueueActions(({ context, enqueue }) =>
+      transmit(
+        enqueue,
+        addressesMessage(context.options.shareAddresses?.() ?? [], context.remote?.wantsAddrV2 ?? false),
+      ),
+    ),
     recordGetaddrAnswered: assign({ getaddrAnswered: true }),
-    sendPing: sendTo('codec', ({ context }) => ({
-      type: 'send' as const,
-      message: { command: 'ping' as const, payload: { nonce: context.pingNonce ?? 0n } },
-    })),
-    sendPong: sendTo('codec', ({ event }) => ({
-      type: 'send' as const,
-      message: {
-        command: 'pong' as const,
-        payload: { nonce: (event as EventOf<'payload.ping'>).payload.nonce },
-      },
-    })),
-    sendMessage: sendTo('codec', ({ event }) => ({
-      type: 'send' as const,
-      message: (event as EventOf<'SEND'>).message,
-    })),
-    forwardChunkToCodec: sendTo('codec', ({ event }) => ({
-      type: 'bytes' as const,
-      chunk: (event as EventOf<'socket.data'>).chunk,
-    })),
+    sendPing: enqueueActions(({ context, enqueue }) =>
+      transmit(enqueue, { command: 'ping', payload: { nonce: context.pingNonce ?? 0n } }),
+    ),
+    sendPong: enqueueActions(({ event, enqueue }) => {
+      assertEvent(event, 'payload.ping');
+      transmit(enqueue, { command: 'pong', payload: { nonce: event.payload.nonce } });
+    }),
+    sendMessage: enqueueActions(({ event, enqueue }) => {
+      assertEvent(event, 'SEND');
+      transmit(enqueue, event.message);
+    }),
+    forwardChunkToCodec: sendTo('codec', ({ event }) => {
+      assertEvent(event, 'socket.data');
+      return { type: 'bytes' as const, chunk: event.chunk };
+    }),
     linkCodecToSocket: sendTo('codec', ({ self }) => ({
       type: 'link' as const,
       socket: self.getSnapshot().children.socket as FrameSink,
@@ -177,48 +183,32 @@ export const peerSetup = setup({
     emitHandshake: emit(({ context }) => ({ type: 'handshake' as const, remote: context.remote! })),
     emitDisconnect: emit(({ context }) => ({ type: 'disconnect' as const, ...context.lastDisconnect! })),
     emitMessageIn: emit(({ event }) => {
-      const e = event as EventOf<'payload.unknown'> | EventOf<'payload.ping'>;
+      if (!isPayloadEvent(event)) throw new Error(`emitMessageIn: ${event.type} is not a payload event`);
       return {
         type: 'message' as const,
         direction: 'in' as const,
-        command: 'command' in e ? e.command : e.type.slice('payload.'.length),
-        payload: e.payload,
+        command: event.type === 'payload.unknown' ? event.command : event.type.slice('payload.'.length),
+        payload: event.payload,
       };
     }),
-    emitMessageOut: emit(({ event }) => ({
-      type: 'message' as const,
-      direction: 'out' as const,
-      command: (event as EventOf<'codec.frame'>).command,
-      payload: (event as EventOf<'codec.frame'>).payload,
-    })),
     emitAddresses: emit(({ event }) => {
-      const e = event as EventOf<'payload.addr'> | EventOf<'payload.addrv2'>;
-      return e.type === 'payload.addr'
-        ? {
-            type: 'addresses' as const,
-            command: 'addr' as const,
-            addresses: heardFromAddr(e.payload.addresses),
-          }
-        : {
-            type: 'addresses' as const,
-            command: 'addrv2' as const,
-            addresses: heardFromAddrV2(e.payload.addresses),
-          };
+      assertEvent(event, ['payload.addr', 'payload.addrv2']);
+      return event.type === 'payload.addr'
+        ? { type: 'addresses' as const, command: 'addr' as const, addresses: heardFromAddr(event.payload.addresses) }
+        : { type: 'addresses' as const, command: 'addrv2' as const, addresses: heardFromAddrV2(event.payload.addresses) };
     }),
     emitRtt: emit(({ context }) => ({
       type: 'rtt' as const,
       lastMs: context.rtt.lastMs!,
       minMs: context.rtt.minMs!,
     })),
-    emitDropped: emit(({ event }) => ({
-      type: 'dropped' as const,
-      error: (event as EventOf<'codec.dropped'>).error,
-    })),
+    emitDropped: emit(({ event }) => {
+      assertEvent(event, 'codec.dropped');
+      return { type: 'dropped' as const, error: event.error };
+    }),
     emitSendRejected: emit(({ event }) => {
-      const e = event as EventOf<'SEND'> | EventOf<'codec.unencodable'>;
-      return e.type === 'SEND'
-        ? { type: 'send-rejected' as const, command: e.message.command, why: 'not connected' }
-        : { type: 'send-rejected' as const, command: e.command, why: e.error.message };
+      assertEvent(event, 'SEND');
+      return { type: 'send-rejected' as const, command: event.message.command, why: 'not connected' };
     }),
   },
 });
@@ -227,8 +217,8 @@ function describe(event: PeerEvent, reason: DisconnectReason): string {
   if ('error' in event) return event.error.message;
   if (event.type === 'payload.version') {
     const { version, services, userAgent } = event.payload;
-    return `${DISCONNECT_TEXT[reason]} (${userAgent} version ${version}, services 0x${services.toString(16)})`;
+    return `${disconnectText(reason)} (${userAgent} version ${version}, services 0x${services.toString(16)})`;
   }
-  if (event.type.startsWith('payload.')) return `${DISCONNECT_TEXT[reason]}: ${event.type.slice('payload.'.length)} after verack`;
-  return DISCONNECT_TEXT[reason];
+  if (event.type.startsWith('payload.')) return `${disconnectText(reason)}: ${event.type.slice('payload.'.length)} after verack`;
+  return disconnectText(reason);
 }

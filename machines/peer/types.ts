@@ -7,22 +7,9 @@ import type { Command, Payloads } from '../../src/protocol/messages/index.js';
 import type { VersionPayload } from '../../src/protocol/messages/version.js';
 import type { NetworkName } from '../../src/protocol/networks.js';
 
-/** Why a connection ended. Kebab-case, because these names appear in logs and JSON output as they are. */
-export type DisconnectReason =
-  | 'connection-refused'
-  | 'socket-closed'
-  | 'socket-error'
-  | 'connect-timeout'
-  | 'handshake-timeout'
-  | 'ping-timeout'
-  | 'framing-error'
-  | 'protocol-violation'
-  | 'self-connection'
-  | 'peer-version-too-old'
-  | 'missing-services'
-  | 'send-buffer-full'
-  | 'dns-failure'
-  | 'user-stop';
+import type { DisconnectReason } from './disconnect.js';
+
+export type { DisconnectReason } from './disconnect.js';
 
 /** Why the machine reached `stopped`. */
 export type StopReason = 'user-stop' | 'max-retries' | 'disconnected';
@@ -171,16 +158,12 @@ export type SocketEvent =
   | { type: 'socket.overflow'; buffered: number };
 
 export type CodecEvent =
-  /** A message the codec encoded and handed to the socket. */
-  | { type: 'codec.frame'; command: string; payload: unknown; bytes: Buffer }
   /** A message dropped on arrival (bad checksum, invalid command); the stream goes on. */
   | { type: 'codec.dropped'; error: ProtocolError }
   /** The stream cannot be trusted any more (wrong magic, oversized payload). */
   | { type: 'codec.fatal'; error: ProtocolError }
   /** A payload that failed to decode: a protocol violation. */
-  | { type: 'codec.invalid'; error: ProtocolError }
-  /** A message we were asked to send could not be encoded. */
-  | { type: 'codec.unencodable'; command: string; error: ProtocolError };
+  | { type: 'codec.invalid'; error: ProtocolError };
 
 export type CommandEvent =
   | { type: 'CONNECT' }
@@ -231,7 +214,8 @@ export interface FrameSink {
 
 export type CodecCommand =
   | { type: 'bytes'; chunk: Buffer }
-  | { type: 'send'; message: OutgoingMessage }
+  /** An encoded payload to frame and write (the machine encodes, so it can refuse at once). */
+  | { type: 'send'; command: string; payload: Buffer }
   /**
    * Connects the codec to the socket once it is open. Frames then go straight to the socket, in
    * the order the machine asked for them, even when the event that ends the session is already

@@ -1,7 +1,8 @@
 // The pool's vocabulary: the peers it holds, what it asks the address book, what it tells.
 import type { NetworkName } from '../../src/protocol/networks.js';
 import type { PeerInput } from '../peer/options.js';
-import type { DisconnectReason, HeardAddress, LifecycleState, PeerEmitted, PeerOutput } from '../peer/types.js';
+import type { HeardAddress, LifecycleState, PeerEmitted, PeerOutput } from '../peer/types.js';
+import type { PeerDoneEvent, SpawnedPeerEvent } from '../spawned-peers.js';
 
 /** An address the book offers for a connection. */
 export interface Candidate {
@@ -44,10 +45,8 @@ export interface PoolStatus {
 export type PoolEvent =
   | { type: 'book.selected'; candidates: Candidate[]; size: number }
   | { type: 'book.size'; size: number }
-  | { type: 'peer.state'; id: string; event: Extract<PeerEmitted, { type: 'state' }> }
-  | { type: 'peer.addresses'; id: string; event: Extract<PeerEmitted, { type: 'addresses' }> }
-  | { type: 'peer.other'; id: string; event: PeerEmitted }
-  | { type: `xstate.done.actor.${string}`; actorId: string; output: PeerOutput }
+  | SpawnedPeerEvent
+  | PeerDoneEvent
   | { type: 'ADD_ADDRESSES'; addresses: HeardAddress[]; source: string | null }
   | { type: 'STOP' };
 
@@ -55,13 +54,6 @@ export type PoolEmitted =
   | { type: 'status'; status: PoolStatus }
   | { type: 'peer'; id: string; address: string; event: PeerEmitted }
   | { type: 'peer-stopped'; id: string; address: string; output: PeerOutput };
-
-/** Disconnects that mean the peer misbehaved: it is not dialled again for a while. */
-export const MISBEHAVIOUR: ReadonlySet<DisconnectReason> = new Set([
-  'framing-error',
-  'protocol-violation',
-  'self-connection',
-]);
 
 // ---- the address-book actor's contract (implemented in src/actors/address-book.ts) ----------
 

@@ -1,7 +1,7 @@
 import { fromCallback } from 'xstate';
 import type { CodecCommand, CodecEvent, CodecInput, FrameSink, PeerEvent } from '../../machines/peer/types.js';
 import { logger } from '../log.js';
-import { decodePayload, encodeMessage } from '../protocol/codec.js';
+import { decodePayload, frame as frameMessage } from '../protocol/codec.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { Framer } from '../protocol/framer.js';
 import { NETWORKS } from '../protocol/networks.js';
@@ -31,18 +31,9 @@ export const frameCodec = fromCallback<CodecCommand, CodecInput>(({ input, sendB
       return;
     }
     if (command.type === 'send') {
-      try {
-        const bytes = encodeMessage(magic, command.message);
-        if (!socket) throw new ProtocolError('unencodable', 'no socket to write to yet');
-        socket.send({ type: 'write', bytes });
-        sendBack({ type: 'codec.frame', command: command.message.command, payload: command.message.payload, bytes });
-      } catch (error) {
-        sendBack({
-          type: 'codec.unencodable',
-          command: command.message.command,
-          error: asProtocolError(error),
-        });
-      }
+      // The machine encoded and checked the payload; framing it cannot fail. Before the link (a
+      // send the chart never makes), there is nowhere to write.
+      socket?.send({ type: 'write', bytes: frameMessage(magic, command.command, command.payload) });
       return;
     }
     if (broken) return;

@@ -5,6 +5,7 @@ import { peerMachine } from '../../machines/peer.js';
 import { frameCodec } from '../actors/codec.js';
 import { createTcpSocket } from '../actors/socket.js';
 import { createResolver, pickOne } from '../dns.js';
+import { formatHostPort } from '../host-port.js';
 import { type InspectTarget, type OpenInspector, openInspector } from '../inspector/open.js';
 import { PACKAGE_NAME } from '../package-info.js';
 import { createPeer, type PeerActor } from '../peer.js';
@@ -148,7 +149,7 @@ async function openInspectorFor(target: InspectTarget, io: CommandIo): Promise<O
     return inspector;
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
-    const where = `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+    const where = formatHostPort(target.host, target.port);
     if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES')
       throw new UsageError(`--inspect cannot listen on ${where} (${code}); name another port, e.g. --inspect=0`);
     throw new Error(`--inspect: ${message}`);

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { formatHostPort } from '../host-port.js';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { DEFAULT_BACKOFF, DEFAULTS } from '../../machines/peer/options.js';
 import type { InspectTarget } from '../inspector/open.js';
@@ -188,7 +189,7 @@ export function parseEndpoint(text: string, defaultPort: number, what = 'peer'):
 }
 
 export const formatEndpoint = ({ host, port }: Endpoint): string =>
-  host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  formatHostPort(host, port);
 
 /**
  * `--inspect`: absent → null; `[host:]port` (port 0 = any free one) → our page; `stately` or

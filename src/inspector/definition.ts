@@ -11,6 +11,8 @@ export interface StateJson {
   /** The state node's id, e.g. `peer.session.link.connected`; what snapshots' active ids name. */
   id: string;
   key: string;
+  /** What the state means, from its `description` in the machine. */
+  description: string | null;
   type: StateType;
   /** For compound states: the id of the initial child. */
   initial: string | null;
@@ -36,6 +38,7 @@ function stateJson(node: StateNodeLike): StateJson {
   return {
     id: node.id,
     key: node.key,
+    description: node.description ?? null,
     type: node.type as StateType,
     initial,
     invoke: (node.invoke ?? []).map(invokeName),

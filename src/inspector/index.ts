@@ -1,6 +1,7 @@
-// The statechart inspectors: our own page (offline) and a bridge to Stately's hosted UI.
+// The statechart inspectors as their own entry point (`btc-statechart/inspector`): our own page,
+// which works offline, and a bridge to Stately's hosted UI.
 export { type MachineDefinition, machineDefinition, type StateJson, type StateType } from './definition.js';
-export { type ActorSummary, HUB_LIMITS, type HubLimits, InspectionHub } from './hub.js';
+export { type HubLimits } from './hub.js';
 export { type InspectorRecord, type Json, summarise } from './serialise.js';
 export {
   DEFAULT_INSPECTOR_HOST,
@@ -15,4 +16,3 @@ export {
   type StatelyInspectorOptions,
   startStatelyInspector,
 } from './stately.js';
-export { type InspectTarget, type OpenInspector, openInspector } from './open.js';

@@ -4,6 +4,7 @@ import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InspectionEvent, Observer } from 'xstate';
+import { formatHost } from '../host-port.js';
 import { logger } from '../log.js';
 import { type Asset, pageAssets } from './assets.js';
 import { type HubLimits, InspectionHub } from './hub.js';
@@ -53,7 +54,6 @@ const SECURITY_HEADERS = {
 
 const isLoopbackHost = (host: string): boolean => host === 'localhost' || host === '::1' || host.startsWith('127.');
 
-const formatHost = (host: string): string => (host.includes(':') ? `[${host}]` : host);
 
 /** Starts the inspector server; resolves once it listens. */
 export async function startInspector(options: InspectorOptions = {}): Promise<Inspector> {

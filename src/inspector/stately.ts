@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { createWebSocketInspector, type StatelyInspectionEvent } from '@statelyai/inspect';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { InspectionEvent, Observer } from 'xstate';
+import { formatHost } from '../host-port.js';
 import { logger } from '../log.js';
 import { DEFAULT_INSPECTOR_HOST, DEFAULT_INSPECTOR_PORT } from './server.js';
 import { type Json, summarise } from './serialise.js';
@@ -89,7 +90,7 @@ export async function startStatelyInspector(options: StatelyInspectorOptions = {
   const host = options.host ?? DEFAULT_INSPECTOR_HOST;
   const uiUrl = options.uiUrl ?? STATELY_INSPECT_URL;
   let port = options.port ?? DEFAULT_INSPECTOR_PORT;
-  const formatted = host.includes(':') ? `[${host}]` : host;
+  const formatted = formatHost(host);
   const sameHost = (req: IncomingMessage): boolean =>
     [formatted, '127.0.0.1', 'localhost'].some((name) => req.headers.host === `${name}:${port}`);
 

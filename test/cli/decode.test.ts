@@ -26,7 +26,7 @@ async function decode(args: string[], stdin = ''): Promise<{ code: number; stdou
 }
 
 const vectors = JSON.parse(
-  readFileSync(new URL('../../../shared/vectors/core29-regtest-session.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../vectors/sessions/core29-regtest-session.json', import.meta.url), 'utf8'),
 ) as { messages: { command: string; frameHex: string }[] };
 const vector = (command: string): string => vectors.messages.find((m) => m.command === command)!.frameHex;
 

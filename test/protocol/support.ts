@@ -75,15 +75,15 @@ export interface VectorFile {
 }
 
 /**
- * The frames captured from real peers, in /work/shared/vectors (shared/ sits beside the repository,
- * here and in CI). A missing directory is an error, never a reason to skip.
+ * The frames captured from real peers (test/vectors/sessions, see its README). A missing directory
+ * is an error, never a reason to skip.
  */
-export const VECTORS_DIR = new URL('../../../shared/vectors/', import.meta.url);
+export const VECTORS_DIR = new URL('../vectors/sessions/', import.meta.url);
 
 export function loadVectors(from: URL = VECTORS_DIR): Map<string, VectorFile> {
   const dir = fileURLToPath(from);
   if (!existsSync(dir)) {
-    throw new Error(`test vectors not found at ${dir}: shared/ must sit beside the repository`);
+    throw new Error(`test vectors not found at ${dir}`);
   }
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
   if (files.length === 0) throw new Error(`no *.json vectors in ${dir}`);

@@ -1,6 +1,6 @@
 /**
  * Fixed vectors: every frame Bitcoin Core 29.0 and bcoin 1.0.2 sent us in one regtest session each
- * (shared/vectors/*.json). Each is decoded, its key fields checked against what we know about the
+ * (test/vectors/sessions/*.json). Each is decoded, its key fields checked against what we know about the
  * peer, and encoded again byte for byte.
  */
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { isKnownMessage, type Message, type Payloads } from '../../src/protocol/
 import { NETWORKS } from '../../src/protocol/networks.js';
 import { dsha256, hex, loadVectors, type VectorFile } from './support.js';
 
-// Loaded at collection time: a missing shared/ directory fails the whole file instead of skipping it.
+// Loaded at collection time: a missing vectors directory fails the whole file instead of skipping it.
 const VECTORS = loadVectors();
 const CORE = 'core29-regtest-session.json';
 const BCOIN = 'bcoin-1.0.2-regtest-session.json';
@@ -52,7 +52,7 @@ function expectLinkedRegtestChain(payload: HeadersPayload): void {
   }
 }
 
-describe('shared vectors are present', () => {
+describe('captured vectors are present', () => {
   it('a missing vectors directory is an error, not a skip', () => {
     expect(() => loadVectors(new URL('./no-such-vectors-dir/', import.meta.url))).toThrow(/not found/);
   });

@@ -165,6 +165,8 @@ function drawState(node, layer) {
   const { state } = node;
   const classes = ['state', `type-${state.type}`, node.children ? 'compound' : 'leaf'];
   const g = el('g', { class: classes.join(' '), 'data-id': state.id, 'data-key': state.key }, layer);
+  // The state's description from the machine: what the state means, on hover.
+  if (state.description) el('title', {}, g).textContent = state.description;
   el('rect', { x: node.x, y: node.y, width: node.width, height: node.height, rx: 8 }, g);
   if (state.type === 'final') {
     const inner = { x: node.x + 3, y: node.y + 3, width: node.width - 6, height: node.height - 6, rx: 6, class: 'inner' };

@@ -1,0 +1,84 @@
+// Every reason a connection ends, in one place: who decided it, the sentence a person reads, and what
+// it means for what follows (worth a retry? worth a ban?), in the manner of nakamoto's DisconnectReason.
+
+/**
+ * Ends reported by the transport: the connection could not be made or stopped carrying bytes.
+ * The peer may be fine; trying again later is reasonable.
+ */
+export const TRANSPORT_REASONS = [
+  'connection-refused',
+  'socket-closed',
+  'socket-error',
+  'connect-timeout',
+  'dns-failure',
+  'send-buffer-full',
+] as const;
+
+/** Ends the protocol decided: the peer broke a rule, is not what we need, or stopped answering. */
+export const PROTOCOL_REASONS = [
+  'handshake-timeout',
+  'ping-timeout',
+  'framing-error',
+  'protocol-violation',
+  'self-connection',
+  'peer-version-too-old',
+  'missing-services',
+] as const;
+
+/** Ends we chose ourselves. */
+export const LOCAL_REASONS = ['user-stop'] as const;
+
+/** A reason the transport reported. */
+export type TransportReason = (typeof TRANSPORT_REASONS)[number];
+/** A reason the protocol decided. */
+export type ProtocolReason = (typeof PROTOCOL_REASONS)[number];
+/** A reason of our own. */
+export type LocalReason = (typeof LOCAL_REASONS)[number];
+
+/** Why a connection ended. Kebab-case, because these names appear in logs and JSON output as they are. */
+export type DisconnectReason = TransportReason | ProtocolReason | LocalReason;
+
+/** Who decided that a connection ends. */
+export type DisconnectOrigin = 'transport' | 'protocol' | 'local';
+
+/** What a disconnect reason means. */
+export interface DisconnectMeaning {
+  /** Who decided it. */
+  readonly origin: DisconnectOrigin;
+  /** The sentence a person reads in logs and the human output. */
+  readonly text: string;
+  /** Whether the same peer may well work if tried again later. */
+  readonly transient: boolean;
+  /** Whether the peer misbehaved, so that it is banned for a while (Core's `Misbehaving`). */
+  readonly misbehaviour: boolean;
+}
+
+const meaning = (origin: DisconnectOrigin, text: string, transient: boolean, misbehaviour = false): DisconnectMeaning =>
+  Object.freeze({ origin, text, transient, misbehaviour });
+
+/** Every reason and what it means. */
+export const DISCONNECT_REASONS: Readonly<Record<DisconnectReason, DisconnectMeaning>> = Object.freeze({
+  'connection-refused': meaning('transport', 'the peer refused the connection', true),
+  'socket-closed': meaning('transport', 'the peer closed the connection', true),
+  'socket-error': meaning('transport', 'the connection failed', true),
+  'connect-timeout': meaning('transport', 'the TCP connection did not open in time', true),
+  'dns-failure': meaning('transport', 'the name did not resolve', true),
+  'send-buffer-full': meaning('transport', 'the peer stopped reading and our send buffer filled', true),
+  'handshake-timeout': meaning('protocol', 'no version and verack within the handshake timeout', true),
+  'ping-timeout': meaning('protocol', 'no pong within the ping timeout', true),
+  'framing-error': meaning('protocol', 'the byte stream broke the framing rules', false, true),
+  'protocol-violation': meaning('protocol', 'the peer broke the protocol', false, true),
+  'self-connection': meaning('protocol', 'the peer sent our own nonce: we connected to ourselves', false, true),
+  'peer-version-too-old': meaning('protocol', 'the peer speaks a protocol version below our minimum', false),
+  'missing-services': meaning('protocol', 'the peer lacks services we require', false),
+  'user-stop': meaning('local', 'stopped by the user', false),
+});
+
+/** The sentence a person reads for `reason`. */
+export const disconnectText = (reason: DisconnectReason): string => DISCONNECT_REASONS[reason].text;
+
+/** Whether a peer that ended this way may work if tried again later. */
+export const isTransient = (reason: DisconnectReason): boolean => DISCONNECT_REASONS[reason].transient;
+
+/** Whether a peer that ended this way misbehaved and should be kept away for a while. */
+export const isMisbehaviour = (reason: DisconnectReason): boolean => DISCONNECT_REASONS[reason].misbehaviour;
