@@ -17,6 +17,7 @@ import type {
 } from './crawl/types.js';
 import { assertPeerDone, forwardPeerEvents, PEER_DONE, stopPeers } from './spawned-peers.js';
 
+/** What the crawl remembers: the queue, what it has seen, the peers dialling now, the summary so far. */
 export interface CrawlContext {
   options: CrawlOptions;
   queue: CrawlTarget[];
@@ -54,6 +55,7 @@ function count(tally: Record<string, number>, key: string): Record<string, numbe
   return { ...tally, [key]: (tally[key] ?? 0) + 1 };
 }
 
+/** The bare crawl machine; its `peer` actor is the peer machine, swap it with `provide` (see createCrawlMachine). */
 export const crawlMachine = setup({
   types: {
     context: {} as CrawlContext,
@@ -260,5 +262,7 @@ export const crawlMachine = setup({
   output: ({ context }) => context.summary,
 });
 
+/** The type of the crawl machine. */
 export type CrawlMachine = typeof crawlMachine;
+/** A snapshot of a running crawl. */
 export type CrawlSnapshot = SnapshotFrom<CrawlMachine>;

@@ -2,6 +2,7 @@
 // README diagram and the inspector, so that none of them keeps a hand-written copy of the chart.
 import type { AnyStateMachine, AnyTransitionDefinition } from 'xstate';
 
+/** One transition of a chart, as read from the machine's definition. */
 export interface TransitionInfo {
   /** Stable identity: source, event, guard and targets. */
   key: string;
@@ -31,6 +32,7 @@ export function describeTransition(t: AnyTransitionDefinition): TransitionInfo {
   };
 }
 
+/** Every transition of a machine, targetless ones included, read from its definition. */
 export function listTransitions(machine: AnyStateMachine): TransitionInfo[] {
   const out: TransitionInfo[] = [];
   const visit = (node: StateNodeLike): void => {

@@ -7,6 +7,7 @@ import { resolvePeerOptions } from './peer/options.js';
 import { peerSetup } from './peer/setup.js';
 import type { LifecycleState } from './peer/types.js';
 
+/** The bare peer statechart: its `socket` and `codec` actors throw until provided (createPeerMachine provides the real ones). */
 export const peerMachine = peerSetup.createMachine({
   id: 'peer',
   context: ({ input }) => {
@@ -275,7 +276,9 @@ export const peerMachine = peerSetup.createMachine({
   }),
 });
 
+/** The type of the peer machine. */
 export type PeerMachine = typeof peerMachine;
+/** A snapshot of a running peer. */
 export type PeerSnapshot = SnapshotFrom<PeerMachine>;
 
 /** The lifecycle name of a snapshot, whatever nesting the chart has. */

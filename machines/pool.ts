@@ -19,6 +19,7 @@ import {
 } from './pool/types.js';
 import { assertPeerDone, forwardPeerEvents, PEER_DONE, stopPeers } from './spawned-peers.js';
 
+/** What the pool remembers: its options, its peers and its counters. */
 export interface PoolContext {
   options: PoolOptions;
   peers: Record<string, PoolPeer>;
@@ -30,6 +31,7 @@ export interface PoolContext {
 
 const LIFECYCLE: LifecycleState[] = ['disconnected', 'connecting', 'handshaking', 'connected', 'backoff', 'stopped'];
 
+/** The pool's status as its embedder sees it: peers by lifecycle state, book size, attempts, connections. */
 export function poolStatus(context: PoolContext): PoolStatus {
   const peersByState = Object.fromEntries(LIFECYCLE.map((s) => [s, 0])) as Record<LifecycleState, number>;
   for (const peer of Object.values(context.peers)) peersByState[peer.state] += 1;
@@ -53,6 +55,7 @@ const HEARD_FROM_PEERS: ReadonlySet<PeerEmitted['type']> = new Set<PeerEmitted['
   'send-rejected',
 ]);
 
+/** The bare pool machine; its `addressBook` actor throws until provided (createPoolMachine provides the real ones). */
 export const poolMachine = setup({
   types: {
     context: {} as PoolContext,
@@ -230,5 +233,7 @@ export const poolMachine = setup({
   output: ({ context }) => poolStatus(context),
 });
 
+/** The type of the pool machine. */
 export type PoolMachine = typeof poolMachine;
+/** A snapshot of a running pool. */
 export type PoolSnapshot = SnapshotFrom<PoolMachine>;

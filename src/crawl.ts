@@ -19,10 +19,12 @@ export function classifyTarget(target: CrawlTarget, followLocal: boolean): 'dial
 /** Whether a crawl starting here may follow local addresses. */
 export const startsLocal = (targets: readonly CrawlTarget[]): boolean => targets.some((t) => isLocal(t));
 
+/** The crawl machine with its real actors: peers over TCP (or the peer machine given). */
 export function createCrawlMachine(peerMachine: PeerMachine = createPeerMachine()): CrawlMachine {
   return crawlMachine.provide({ actors: { peer: peerMachine } });
 }
 
+/** A running crawl. */
 export type CrawlActor = Actor<CrawlMachine>;
 
 /** A crawl actor, not yet started. `classify` defaults to classifyTarget. */

@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 /** Resolves a host name to the addresses to try; IP literals never reach it. */
 export type HostResolver = (host: string) => Promise<string[]>;
 
+/** Where and how long to ask: DNS servers (host[:port]) and a timeout. */
 export interface ResolverOptions {
   /** DNS servers as `host` or `host:port`; default: the system's resolver (getaddrinfo). */
   servers?: string[];

@@ -10,6 +10,7 @@ import type { NetworkName } from './protocol/networks.js';
 
 const log = logger('listener');
 
+/** Where to listen and what every inbound peer gets. */
 export interface ListenerOptions {
   bind: string;
   port: number;
@@ -26,6 +27,7 @@ export interface ListenerOptions {
   onPeerStopped?: (address: string, output: PeerOutput) => void;
 }
 
+/** A running listener. */
 export interface Listener {
   server: Server;
   /** The bound address, `host:port`. */

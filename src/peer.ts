@@ -12,11 +12,13 @@ export function createPeerMachine(): PeerMachine {
   return peerMachine.provide({ actors: { socket: tcpSocket, codec: frameCodec } });
 }
 
+/** A running (or not yet started) peer. */
 export type PeerActor = Actor<PeerMachine>;
 
 // One machine definition serves every peer: building it per peer costs about 45 KB of heap each.
 let defaultMachine: PeerMachine | null = null;
 
+/** Options for createPeer and startPeer: XState's actor options, and the machine to run. */
 export interface StartPeerOptions extends Omit<ActorOptions<PeerMachine>, 'input'> {
   /** Another machine, e.g. one with actors swapped through `provide`; defaults to createPeerMachine(). */
   machine?: PeerMachine;

@@ -6,6 +6,7 @@ import { AddressBook } from './address-book.js';
 import { createAddressBookActor } from './actors/address-book.js';
 import { createPeerMachine } from './peer.js';
 
+/** What a pool is built with: its address book, where to save it, and the peer machine to spawn. */
 export interface PoolSetup {
   /** The book to fill peers from; a new empty one by default. */
   book?: AddressBook;
@@ -25,6 +26,7 @@ export function createPoolMachine(setup: PoolSetup = {}): PoolMachine {
   });
 }
 
+/** A running pool. */
 export type PoolActor = Actor<PoolMachine>;
 
 /** Creates a pool actor, not yet started, so listeners can be attached first. */

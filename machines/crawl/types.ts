@@ -5,6 +5,7 @@ import type { PeerInput } from '../peer/options.js';
 import type { HeardAddress, RemoteInfo } from '../peer/types.js';
 import type { PeerDoneEvent, SpawnedPeerEvent } from '../spawned-peers.js';
 
+/** An address the crawl may dial: network, host and port. */
 export interface CrawlTarget {
   network: AddrNetwork;
   host: string;
@@ -29,6 +30,7 @@ export interface NodeRecord {
   time: string;
 }
 
+/** The crawl's resolved options. */
 export interface CrawlOptions {
   network: NetworkName;
   /** Connections at once. */
@@ -47,6 +49,7 @@ export interface CrawlOptions {
   clock: () => number;
 }
 
+/** What callers pass to start a crawl: the network, where to start, and any option to override. */
 export type CrawlInput = Partial<Omit<CrawlOptions, 'network' | 'classify'>> &
   Pick<CrawlOptions, 'network' | 'classify'> & { start: CrawlTarget[] };
 
@@ -57,6 +60,7 @@ export interface ActiveNode {
   addressesGiven: number;
 }
 
+/** What a crawl found, in counts: its output. */
 export interface CrawlSummary {
   heard: number;
   reachable: number;
@@ -66,12 +70,14 @@ export interface CrawlSummary {
   interrupted: boolean;
 }
 
+/** What the crawl machine hears: its peers' events, its own timers, and STOP. */
 export type CrawlEvent =
   | Extract<SpawnedPeerEvent, { type: 'peer.handshake' | 'peer.rtt' | 'peer.addresses' }>
   | { type: 'crawl.addrTimeout'; id: string }
   | PeerDoneEvent
   | { type: 'STOP' };
 
+/** What the crawl tells its embedder: a `node` record per node, and `progress`. */
 export type CrawlEmitted =
   | { type: 'node'; record: NodeRecord }
   | { type: 'progress'; done: number; active: number; queued: number; heard: number };

@@ -9,6 +9,7 @@ export type PeerInput = Partial<Omit<PeerOptions, 'backoff'>> & {
   backoff?: Partial<BackoffPolicy>;
 };
 
+/** The backoff policy by default: 1 s, doubling per retry, at most 60 s, up to 20 % jitter. */
 export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 1000, multiplier: 2, maxMs: 60_000, jitter: 0.2 };
 
 /** The defaults follow Bitcoin Core where it has one, and the Elixir ancestor for retries. */

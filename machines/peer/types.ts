@@ -26,6 +26,7 @@ export type LifecycleState =
   | 'backoff'
   | 'stopped';
 
+/** Whether we dialled the peer (`outbound`) or it dialled us (`inbound`). */
 export type PeerRole = 'outbound' | 'inbound';
 
 export interface PeerAddress {
@@ -33,6 +34,7 @@ export interface PeerAddress {
   port: number;
 }
 
+/** How long to wait before each retry. */
 export interface BackoffPolicy {
   /** First delay after a failure, in ms. */
   initialMs: number;
@@ -43,6 +45,7 @@ export interface BackoffPolicy {
   jitter: number;
 }
 
+/** The resolved options of a peer machine: PeerInput with every default filled in. */
 export interface PeerOptions {
   host: string;
   port: number;
@@ -83,6 +86,7 @@ export interface PeerOptions {
   shareAddresses?: () => HeardAddress[];
 }
 
+/** What the peer told us about itself in its `version`, and what it negotiated. */
 export interface RemoteInfo {
   version: number;
   services: bigint;
@@ -97,11 +101,13 @@ export interface RemoteInfo {
   wtxidRelay: boolean;
 }
 
+/** Round-trip times of our pings, in ms. */
 export interface Rtt {
   lastMs: number | null;
   minMs: number | null;
 }
 
+/** The last disconnect: why, the sentence for people, and whether the handshake had completed. */
 export interface DisconnectRecord {
   reason: DisconnectReason;
   message: string;
@@ -109,6 +115,7 @@ export interface DisconnectRecord {
   established: boolean;
 }
 
+/** What the peer machine remembers (its XState context). */
 export interface PeerContext {
   options: PeerOptions;
   retries: number;
@@ -170,10 +177,12 @@ export type CommandEvent =
   | { type: 'STOP' }
   | { type: 'SEND'; message: OutgoingMessage };
 
+/** Every event the peer machine hears: decoded payloads, the socket's and the codec's reports, and commands. */
 export type PeerEvent = PayloadEvent | UnknownPayloadEvent | SocketEvent | CodecEvent | CommandEvent;
 
 // ---- what the machine tells its embedder (actor.on) -----------------------------------------
 
+/** What a peer tells its embedder (`actor.on(type, handler)`). */
 export type PeerEmitted =
   | { type: 'state'; state: LifecycleState; retries: number; reason: DisconnectReason | null }
   | { type: 'handshake'; remote: RemoteInfo }
@@ -184,6 +193,7 @@ export type PeerEmitted =
   | { type: 'disconnect'; reason: DisconnectReason; message: string; established: boolean }
   | { type: 'send-rejected'; command: string; why: string };
 
+/** Why a peer machine stopped: its final output. */
 export interface PeerOutput {
   reason: StopReason;
   cause: DisconnectReason | null;
@@ -192,6 +202,7 @@ export interface PeerOutput {
 
 // ---- the contracts of the invoked actors (implemented in src/actors) -------------------------
 
+/** What the socket actor starts with. */
 export interface SocketInput {
   host: string;
   port: number;
@@ -201,8 +212,10 @@ export interface SocketInput {
   accepted?: unknown;
 }
 
+/** What the peer machine (through the codec) tells its socket actor. */
 export type SocketCommand = { type: 'write'; bytes: Buffer };
 
+/** What the codec actor starts with. */
 export interface CodecInput {
   network: NetworkName;
 }
@@ -212,6 +225,7 @@ export interface FrameSink {
   send(command: SocketCommand): void;
 }
 
+/** What the peer machine tells its codec actor. */
 export type CodecCommand =
   | { type: 'bytes'; chunk: Buffer }
   /** An encoded payload to frame and write (the machine encodes, so it can refuse at once). */

@@ -12,6 +12,7 @@ export interface Candidate {
   group: string;
 }
 
+/** The pool's resolved options. */
 export interface PoolOptions {
   network: NetworkName;
   /** Outbound connections to keep; Core keeps 8 full-relay peers. */
@@ -24,8 +25,10 @@ export interface PoolOptions {
   peer: Omit<PeerInput, 'host' | 'port' | 'network'>;
 }
 
+/** What callers pass to start a pool: the network, and any option to override. */
 export type PoolInput = Partial<Omit<PoolOptions, 'network'>> & { network: NetworkName };
 
+/** A peer the pool holds, as the pool sees it. */
 export interface PoolPeer {
   id: string;
   host: string;
@@ -35,6 +38,7 @@ export interface PoolPeer {
   connectedOnce: boolean;
 }
 
+/** The pool at a glance. */
 export interface PoolStatus {
   peersByState: Record<LifecycleState, number>;
   bookSize: number;
@@ -42,6 +46,7 @@ export interface PoolStatus {
   connections: number;
 }
 
+/** What the pool machine hears: the book's answers, its peers' events and ends, and commands. */
 export type PoolEvent =
   | { type: 'book.selected'; candidates: Candidate[]; size: number }
   | { type: 'book.size'; size: number }
@@ -50,6 +55,7 @@ export type PoolEvent =
   | { type: 'ADD_ADDRESSES'; addresses: HeardAddress[]; source: string | null }
   | { type: 'STOP' };
 
+/** What the pool tells its embedder: its status, every event of every peer, and each peer's end. */
 export type PoolEmitted =
   | { type: 'status'; status: PoolStatus }
   | { type: 'peer'; id: string; address: string; event: PeerEmitted }
@@ -57,6 +63,7 @@ export type PoolEmitted =
 
 // ---- the address-book actor's contract (implemented in src/actors/address-book.ts) ----------
 
+/** What the pool asks its address-book actor. */
 export type AddressBookCommand =
   | { type: 'add'; addresses: HeardAddress[]; source: string | null }
   | { type: 'select'; count: number; excludeKeys: string[]; excludeGroups: string[] }
@@ -66,4 +73,5 @@ export type AddressBookCommand =
   | { type: 'ban'; host: string; port: number; durationMs: number }
   | { type: 'save' };
 
+/** What the address-book actor starts with (nothing: it is built around a book). */
 export type AddressBookInput = Record<string, never>;

@@ -6,6 +6,7 @@ import { logger } from '../log.js';
 
 const log = logger('address-book');
 
+/** What the address-book actor is built around. */
 export interface AddressBookActorOptions {
   book: AddressBook;
   /** Where `save` writes the book (atomically); without it the book lives in memory only. */

@@ -18,6 +18,7 @@ const REASON_BY_CODE: Record<string, DisconnectReason> = {
 export const reasonForSocketError = (error: NodeJS.ErrnoException): DisconnectReason =>
   REASON_BY_CODE[error.code ?? ''] ?? 'socket-error';
 
+/** Options of the TCP socket actor. */
 export interface TcpSocketOptions {
   /** How host names are turned into addresses; default: the system resolver. */
   resolve?: HostResolver;
@@ -107,6 +108,7 @@ export const createTcpSocket = (options: TcpSocketOptions = {}) =>
     };
   });
 
+/** The TCP socket actor with the system resolver. */
 export const tcpSocket = createTcpSocket();
 
 /** Adapts a HostResolver to the `lookup` hook of net.connect, choosing one address at random. */

@@ -5,8 +5,10 @@ import { listTransitions, type TransitionInfo } from '../../machines/describe.js
 
 type StateNodeLike = AnyStateMachine['root'];
 
+/** The kinds of state XState knows. */
 export type StateType = 'atomic' | 'compound' | 'parallel' | 'final' | 'history';
 
+/** One state of a machine, as JSON for the page. */
 export interface StateJson {
   /** The state node's id, e.g. `peer.session.link.connected`; what snapshots' active ids name. */
   id: string;
@@ -21,6 +23,7 @@ export interface StateJson {
   states: StateJson[];
 }
 
+/** A machine's definition as the inspector page draws it. */
 export interface MachineDefinition {
   id: string;
   root: StateJson;

@@ -11,6 +11,7 @@ import { toRecord } from './serialise.js';
 
 const log = logger('inspector');
 
+/** How much the inspector keeps: records for late pages, actors, and records queued per slow page. */
 export interface HubLimits {
   /** Records kept for pages that join late. */
   history: number;

@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import { type AnyActorRef, type AnyStateMachine, type InspectionEvent, StateMachine, type StateValue } from 'xstate';
 import { activeStateIds } from './definition.js';
 
+/** A JSON value, as the inspector sends it. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 export interface SummaryLimits {

@@ -11,10 +11,13 @@ import { type HubLimits, InspectionHub } from './hub.js';
 
 const log = logger('inspector');
 
+/** Where the inspector listens unless told otherwise: loopback only. */
 export const DEFAULT_INSPECTOR_HOST = '127.0.0.1';
+/** The inspector's port unless told otherwise. */
 export const DEFAULT_INSPECTOR_PORT = 4848;
 const HEARTBEAT_MS = 15_000;
 
+/** Where the local inspector listens, and how much it keeps. */
 export interface InspectorOptions {
   /** Address to listen on; default 127.0.0.1. Another one only when the user names it. */
   host?: string;
@@ -23,6 +26,7 @@ export interface InspectorOptions {
   limits?: Partial<HubLimits>;
 }
 
+/** A running local inspector: pass `inspect` to actors, open `url`, `close()` when done. */
 export interface Inspector {
   /** Pass as `createPeer(input, { inspect: inspector.inspect })` (XState's `inspect` option). */
   readonly inspect: Observer<InspectionEvent>;

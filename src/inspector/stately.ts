@@ -14,6 +14,7 @@ import { type Json, summarise } from './serialise.js';
 
 const log = logger('inspector');
 
+/** Stately's hosted inspector, which the bridge page frames. */
 export const STATELY_INSPECT_URL = 'https://stately.ai/inspect';
 /** Messages kept for pages that open later (as @statelyai/inspect's server keeps). */
 const REPLAY = 200;
@@ -22,6 +23,7 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 const CONNECT_TIMEOUT_MS = 5000;
 
+/** Where the bridge listens. */
 export interface StatelyInspectorOptions {
   /** Default 127.0.0.1. */
   host?: string;
@@ -31,6 +33,7 @@ export interface StatelyInspectorOptions {
   uiUrl?: string;
 }
 
+/** A running bridge to Stately's hosted inspector. */
 export interface StatelyInspector {
   readonly inspect: Observer<InspectionEvent>;
   /** The local bridge page to open, e.g. `http://127.0.0.1:4848/`. */
@@ -86,6 +89,7 @@ socket.onmessage = (e) => {
 </script></body></html>`;
 }
 
+/** Starts the bridge to Stately's hosted inspector on loopback: its page frames Stately's UI and relays the node's inspection events to it. */
 export async function startStatelyInspector(options: StatelyInspectorOptions = {}): Promise<StatelyInspector> {
   const host = options.host ?? DEFAULT_INSPECTOR_HOST;
   const uiUrl = options.uiUrl ?? STATELY_INSPECT_URL;

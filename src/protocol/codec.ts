@@ -24,6 +24,7 @@ export function decodePayload(command: string, payload: Buffer): Message {
   }
 }
 
+/** Encodes a message's payload (no header). Any value the wire cannot carry is a ProtocolError `unencodable`. */
 export function encodePayload(message: OutgoingMessage): Buffer {
   if ('unknown' in message) return Buffer.from(message.payload);
   const writer = new Writer(256);
@@ -60,6 +61,7 @@ export function frame(magic: Uint8Array, command: string, payload: Uint8Array): 
   return out;
 }
 
+/** One decoded frame: the network its magic names (if known) and the message. */
 export interface DecodedFrame {
   network: Network | undefined;
   message: Message;

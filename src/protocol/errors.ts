@@ -19,6 +19,7 @@ export type ProtocolErrorCode =
   // encoding
   | 'unencodable';
 
+/** Every malformed input the codec meets, typed by `code`. */
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';
   readonly code: ProtocolErrorCode;

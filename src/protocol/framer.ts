@@ -9,6 +9,7 @@ export type FrameEvent =
   | { readonly type: 'dropped'; readonly command: string; readonly error: ProtocolError }
   | { readonly type: 'fatal'; readonly error: ProtocolError };
 
+/** Options of a Framer. */
 export interface FramerOptions {
   /** Largest payload accepted; defaults to Core's MAX_PROTOCOL_MESSAGE_LENGTH. */
   readonly maxPayload?: number;

@@ -7,6 +7,7 @@ const nativeSha256 = (data: Uint8Array): Buffer =>
     ? (oneShotHash('sha256', data, 'buffer') as Buffer)
     : createHash('sha256').update(data).digest();
 
+/** Double SHA-256, as Bitcoin hashes blocks, transactions and checksums. */
 export const sha256d = (data: Uint8Array): Buffer => doubleSha256(data, nativeSha256);
 
 /** The header checksum: the first four bytes of the payload's double SHA-256. */
@@ -22,6 +23,7 @@ export const writeChecksum = (payload: Uint8Array, out: Uint8Array, offset: numb
 /** Hashes are stored in wire order; Core's RPC and explorers show them byte-reversed. */
 export const hashToHex = (hash: Uint8Array): string => Buffer.from(hash).reverse().toString('hex');
 
+/** The inverse of hashToHex: 64 hex digits in RPC order to 32 bytes in wire order. */
 export const hexToHash = (hex: string): Buffer => {
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new TypeError(`not a 32-byte hex hash: ${hex}`);
   return Buffer.from(hex, 'hex').reverse();

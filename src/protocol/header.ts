@@ -1,6 +1,7 @@
 import { ProtocolError } from './errors.js';
 import { COMMAND_SIZE } from './limits.js';
 
+/** Bytes of a v1 message header: magic, command, length, checksum. */
 export const HEADER_SIZE = 24;
 
 export interface MessageHeader {

@@ -1,6 +1,7 @@
 /** The networks Bitcoin Core knows, as data (src/kernel/chainparams.cpp). */
 export type NetworkName = 'mainnet' | 'testnet3' | 'testnet4' | 'signet' | 'regtest';
 
+/** One network's constants. */
 export interface Network {
   readonly name: NetworkName;
   /** The four message-start bytes, as they appear on the wire. */
@@ -19,6 +20,7 @@ const network = (
   dnsSeeds: string[],
 ): Network => Object.freeze({ name, magic: Buffer.from(magicHex, 'hex'), defaultPort, dnsSeeds, genesisHash });
 
+/** Every network Core knows, by name. */
 export const NETWORKS: Readonly<Record<NetworkName, Network>> = Object.freeze({
   mainnet: network(
     'mainnet',
@@ -80,6 +82,7 @@ export function networkByName(name: string): Network | undefined {
   return Object.hasOwn(NETWORKS, key) ? NETWORKS[key as NetworkName] : undefined;
 }
 
+/** The network whose magic these four bytes are, if any. */
 export function networkByMagic(magic: Uint8Array): Network | undefined {
   return Object.values(NETWORKS).find((n) => n.magic.equals(magic));
 }

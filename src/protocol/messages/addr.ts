@@ -13,6 +13,7 @@ export interface AddrEntry {
   port: number;
 }
 
+/** The payload of `addr`. */
 export interface AddrPayload {
   addresses: AddrEntry[];
 }

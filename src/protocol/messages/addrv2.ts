@@ -9,6 +9,7 @@ import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from './ip.js';
 /** BIP155 network ids and the address length each must have. */
 export const AddrV2Network = { ipv4: 1, ipv6: 2, torv2: 3, torv3: 4, i2p: 5, cjdns: 6 } as const;
 export type KnownAddrNetwork = keyof typeof AddrV2Network;
+/** The networks of BIP155, by name; `unknown` for ids we do not know. */
 export type AddrNetwork = KnownAddrNetwork | 'unknown';
 
 const ADDRESS_LENGTH: Record<KnownAddrNetwork, number> = { ipv4: 4, ipv6: 16, torv2: 10, torv3: 32, i2p: 32, cjdns: 16 };
@@ -16,6 +17,7 @@ const NETWORK_BY_ID = new Map<number, KnownAddrNetwork>(
   Object.entries(AddrV2Network).map(([name, id]) => [id, name as KnownAddrNetwork]),
 );
 
+/** One `addrv2` entry: time, services, network, address and port. */
 export interface AddrV2Entry {
   time: number;
   services: bigint;
@@ -30,6 +32,7 @@ export interface AddrV2Entry {
   port: number;
 }
 
+/** The payload of `addrv2` (BIP155). */
 export interface AddrV2Payload {
   addresses: AddrV2Entry[];
 }

@@ -5,6 +5,7 @@ import type { Writer } from '../writer.js';
 
 export const BLOCK_HEADER_SIZE = 80;
 
+/** An 80-byte block header, its fields decoded. */
 export interface BlockHeader {
   version: number;
   /** Wire order. */
@@ -15,6 +16,7 @@ export interface BlockHeader {
   nonce: number;
 }
 
+/** The payload of `headers`. */
 export interface HeadersPayload {
   headers: BlockHeader[];
 }

@@ -36,8 +36,10 @@ export interface Payloads {
   reject: RejectPayload;
 }
 
+/** A command the codec decodes. */
 export type Command = keyof Payloads;
 
+/** A message the codec decodes, its payload typed by its command. */
 export type KnownMessage = { [K in Command]: { command: K; payload: Payloads[K] } }[Command];
 
 /** A well-formed message whose command we do not decode (tx, block, ...): delivered as bytes. */
@@ -47,6 +49,7 @@ export interface UnknownMessage {
   unknown: true;
 }
 
+/** Any decoded message: known, or unknown (bytes). */
 export type Message = KnownMessage | UnknownMessage;
 
 interface PayloadCodec<P> {
@@ -87,8 +90,10 @@ export const PAYLOAD_CODECS: { readonly [K in Command]: PayloadCodec<Payloads[K]
   reject: codec(decodeReject, encodeReject),
 };
 
+/** Every command the codec decodes. */
 export const COMMANDS = Object.keys(PAYLOAD_CODECS) as Command[];
 
 export const isKnownCommand = (command: string): command is Command => Object.hasOwn(PAYLOAD_CODECS, command);
 
+/** Whether a decoded message is one of the commands the codec knows. */
 export const isKnownMessage = (m: Message): m is KnownMessage => !('unknown' in m);

@@ -17,6 +17,7 @@ export const InvType = {
 
 export const MSG_WITNESS_FLAG = 1 << 30;
 
+/** One inventory entry: a type and a hash. */
 export interface InvItem {
   /** One of InvType, or any other value a newer peer sends: unknown types are kept, not rejected. */
   type: number;

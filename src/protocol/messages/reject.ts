@@ -14,6 +14,7 @@ export const RejectCode = {
   CHECKPOINT: 0x43,
 } as const;
 
+/** The payload of `reject` (BIP61, retired by Core but still sent by some nodes). */
 export interface RejectPayload {
   /** The command of the rejected message. */
   message: string;

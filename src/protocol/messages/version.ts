@@ -11,6 +11,7 @@ export interface VersionAddress {
   port: number;
 }
 
+/** The payload of `version`: who the peer is and what it wants. */
 export interface VersionPayload {
   version: number;
   services: bigint;
