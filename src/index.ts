@@ -33,6 +33,7 @@ export type {
   PeerContext,
   PeerEmitted,
   PeerEvent,
+  PeerMessageEvent,
   PeerOptions,
   PeerOutput,
   PeerRole,
@@ -41,8 +42,9 @@ export type {
   SocketCommand,
   SocketInput,
   StopReason,
+  UnknownCommand,
 } from '../machines/peer/types.js';
-export { createPeer, createPeerMachine, type PeerActor, type StartPeerOptions, startPeer } from './peer.js';
+export { createPeer, createPeerMachine, type PeerActor, type StartPeerOptions, startPeer, toPromise } from './peer.js';
 // The actors the peer machine invokes, for machine.provide({ actors })
 export { frameCodec } from './actors/codec.js';
 export { createTcpSocket, type TcpSocketOptions, tcpSocket } from './actors/socket.js';

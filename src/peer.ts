@@ -47,3 +47,9 @@ export const startPeer = (input: PeerInput, options: StartPeerOptions = {}): Pee
   createPeer(input, options).start();
 
 export { lifecycleState };
+
+/**
+ * XState's `toPromise`, for embedders: resolves with an actor's output once it is done (a peer
+ * once `stopped`, a crawl once finished), rejects if it fails.
+ */
+export { toPromise } from 'xstate';

@@ -5,7 +5,7 @@ import { type AddrV2Entry, AddrV2Network, type KnownAddrNetwork } from '../../sr
 import { MAX_ADDR_TO_SEND } from '../../src/protocol/limits.js';
 import { parseIPv4, parseIPv6 } from '../../src/protocol/messages/ip.js';
 import type { VersionPayload } from '../../src/protocol/messages/version.js';
-import type { HeardAddress, PeerContext, RemoteInfo } from './types.js';
+import type { HeardAddress, PeerContext, PeerEvent, PeerMessageEvent, RemoteInfo, UnknownCommand } from './types.js';
 
 const UNSPECIFIED = { services: 0n, host: '::', port: 0 };
 
@@ -102,4 +102,21 @@ export function addressesMessage(addresses: HeardAddress[], wantsAddrV2: boolean
         .map((a) => ({ time: a.time, services: a.services, host: a.host, port: a.port })),
     },
   };
+}
+
+/**
+ * The `message` event for a message in or out. The one place where the codec's shapes meet the
+ * emitted union: a known command keeps its typed payload, anything else is bytes and `unknown`.
+ */
+export function messageEvent(direction: 'in' | 'out', message: OutgoingMessage): PeerMessageEvent {
+  if ('unknown' in message) {
+    return { type: 'message', direction, command: message.command as UnknownCommand, payload: message.payload, unknown: true };
+  }
+  return { type: 'message', direction, ...message } as PeerMessageEvent;
+}
+
+/** The message a `payload.<command>` event carries. */
+export function payloadMessage(event: Extract<PeerEvent, { type: `payload.${string}` }>): OutgoingMessage {
+  if (event.type === 'payload.unknown') return { command: event.command, payload: event.payload, unknown: true };
+  return { command: event.type.slice('payload.'.length), payload: event.payload } as OutgoingMessage;
 }

@@ -7,6 +7,8 @@ import {
   addressesMessage,
   heardFromAddr,
   heardFromAddrV2,
+  messageEvent,
+  payloadMessage,
   randomNonce,
   remoteInfo,
   versionMessage,
@@ -184,12 +186,7 @@ export const peerSetup = setup({
     emitDisconnect: emit(({ context }) => ({ type: 'disconnect' as const, ...context.lastDisconnect! })),
     emitMessageIn: emit(({ event }) => {
       if (!isPayloadEvent(event)) throw new Error(`emitMessageIn: ${event.type} is not a payload event`);
-      return {
-        type: 'message' as const,
-        direction: 'in' as const,
-        command: event.type === 'payload.unknown' ? event.command : event.type.slice('payload.'.length),
-        payload: event.payload,
-      };
+      return messageEvent('in', payloadMessage(event));
     }),
     emitAddresses: emit(({ event }) => {
       assertEvent(event, ['payload.addr', 'payload.addrv2']);

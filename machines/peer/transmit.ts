@@ -3,6 +3,7 @@
 import { encodePayload, type OutgoingMessage } from '../../src/protocol/codec.js';
 import { ProtocolError } from '../../src/protocol/errors.js';
 import { MAX_PROTOCOL_MESSAGE_LENGTH } from '../../src/protocol/limits.js';
+import { messageEvent } from './messages.js';
 import type { CodecCommand, PeerEmitted } from './types.js';
 
 /** The part of XState's `enqueue` that sending needs. */
@@ -33,5 +34,5 @@ export function transmit(outbox: Outbox, message: OutgoingMessage): void {
     return;
   }
   outbox.sendTo('codec', { type: 'send', command: message.command, payload });
-  outbox.emit({ type: 'message', direction: 'out', command: message.command, payload: message.payload });
+  outbox.emit(messageEvent('out', message));
 }
