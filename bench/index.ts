@@ -14,7 +14,7 @@ import { crawlBench } from './crawl.js';
 import { handshakeBench } from './handshake.js';
 import { machineInfo } from './lib/machine.js';
 import { printResult, writeBenchmarksFile } from './lib/report.js';
-import type { BenchModule, ModuleResult } from './lib/types.js';
+import type { BenchModule, ModuleReport, ModuleResult } from './lib/types.js';
 import { peerLoadBench } from './peer-load.js';
 import { scaleBench } from './scale.js';
 
@@ -52,7 +52,14 @@ async function main(argv: readonly string[]): Promise<number> {
     const tmpDir = mkdtempSync(path.join(os.tmpdir(), `bench-${module.name}-`));
     const started = performance.now();
     try {
-      const report = await module.run({ tmpDir, log: (line) => console.error(`[${module.name}] ${line}`) });
+      const report = await module.run({ tmpDir, log: (line) => console.error(`[${module.name}] ${line}`) }).catch(
+        // One module that could not measure never stops the others: it is reported as not measured.
+        (error: unknown): ModuleReport => {
+          const why = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+          console.error(`[${module.name}] not measured: ${why}`);
+          return { tables: [], targets: [], notes: [`Not measured in this run: ${why}`] };
+        },
+      );
       const result: ModuleResult = {
         ...report,
         name: module.name,
