@@ -5,6 +5,7 @@ import { MAX_PROTOCOL_MESSAGE_LENGTH } from './limits.js';
 import { type Command, isKnownCommand, type Message, PAYLOAD_CODECS, type Payloads } from './messages/index.js';
 import { type Network, networkByMagic } from './networks.js';
 import { Reader } from './reader.js';
+import { checkShape, PAYLOAD_SHAPES } from './messages/shape.js';
 import { Writer } from './writer.js';
 
 /** What callers may send: a known message, or raw bytes under any valid command. */
@@ -26,7 +27,16 @@ export function decodePayload(command: string, payload: Buffer): Message {
 
 /** Encodes a message's payload (no header). Any value the wire cannot carry is a ProtocolError `unencodable`. */
 export function encodePayload(message: OutgoingMessage): Buffer {
-  if ('unknown' in message) return Buffer.from(message.payload);
+  if ('unknown' in message) {
+    if (!(message.payload instanceof Uint8Array)) {
+      throw new ProtocolError('unencodable', `${message.command}: payload must be bytes`, message.command);
+    }
+    return Buffer.from(message.payload);
+  }
+  if (!isKnownCommand(message.command)) {
+    throw new ProtocolError('unencodable', `${String(message.command)}: not a command the codec encodes (send raw bytes with unknown: true)`);
+  }
+  checkShape(message.command, PAYLOAD_SHAPES[message.command], message.payload);
   const writer = new Writer(256);
   try {
     (PAYLOAD_CODECS[message.command].encode as (w: Writer, p: unknown) => void)(writer, message.payload);
