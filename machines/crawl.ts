@@ -165,7 +165,8 @@ export const crawlMachine = setup({
             services: remote.services.toString(),
             userAgent: remote.userAgent,
             startHeight: remote.startHeight,
-            rttMs: node.rttMs,
+            // Tenths of a millisecond: the clock says more, the network does not.
+            rttMs: node.rttMs === null ? null : Math.round(node.rttMs * 10) / 10,
             addressesGiven: node.addressesGiven,
           }
         : { error: output.cause ?? 'unknown' };

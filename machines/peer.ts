@@ -21,6 +21,7 @@ export const peerMachine = peerSetup.createMachine({
       nonce: 0n,
       remote: null,
       established: false,
+      socketOpen: false,
       pingNonce: null,
       pingSentAt: null,
       rtt: { lastMs: null, minMs: null },
@@ -110,8 +111,8 @@ export const peerMachine = peerSetup.createMachine({
               entry: { type: 'emitLifecycle', params: { state: 'connecting' } },
               on: {
                 'socket.connected': [
-                  { guard: 'isOutbound', target: 'handshaking', actions: ['linkCodecToSocket', 'sendVersion'] },
-                  { target: 'handshaking', actions: 'linkCodecToSocket' },
+                  { guard: 'isOutbound', target: 'handshaking', actions: ['markSocketOpen', 'linkCodecToSocket', 'sendVersion'] },
+                  { target: 'handshaking', actions: ['markSocketOpen', 'linkCodecToSocket'] },
                 ],
               },
               after: {

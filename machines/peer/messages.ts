@@ -1,4 +1,5 @@
 // Pure builders for what the peer machine says; no I/O, so the machine stays readable and testable.
+import { formatHostPort } from '../../src/host-port.js';
 import type { OutgoingMessage } from '../../src/protocol/codec.js';
 import type { AddrEntry } from '../../src/protocol/messages/addr.js';
 import { type AddrV2Entry, AddrV2Network, type KnownAddrNetwork } from '../../src/protocol/messages/addrv2.js';
@@ -39,6 +40,9 @@ const ipOrUnspecified = (host: string): string => {
   return parseIPv4(bare) || parseIPv6(bare) ? bare : '::';
 };
 
+// Core fills the address fields of its version with zeros when it has nothing to say.
+const isUnspecified = (host: string): boolean => host === '::' || host === '0.0.0.0';
+
 export function remoteInfo(v: VersionPayload): RemoteInfo {
   return {
     version: v.version,
@@ -48,7 +52,7 @@ export function remoteInfo(v: VersionPayload): RemoteInfo {
     relay: v.relay ?? true,
     nonce: v.nonce,
     timestamp: v.timestamp,
-    addressSeen: `${v.receiver.host}:${v.receiver.port}`,
+    addressSeen: isUnspecified(v.receiver.host) && v.receiver.port === 0 ? null : formatHostPort(v.receiver.host, v.receiver.port),
     wantsAddrV2: false,
     wtxidRelay: false,
   };

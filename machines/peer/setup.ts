@@ -17,6 +17,7 @@ import { transmit } from './transmit.js';
 import { backoffDelay, type PeerInput } from './options.js';
 import type {
   CodecCommand,
+  ConnectionPhase,
   CodecInput,
   FrameSink,
   LifecycleState,
@@ -24,6 +25,7 @@ import type {
   PeerEmitted,
   PeerEvent,
   PeerOutput,
+  PeerRole,
   SocketCommand,
   SocketInput,
 } from './types.js';
@@ -89,18 +91,30 @@ export const peerSetup = setup({
       attempts: context.attempts + 1,
       nonce: randomNonce(context.options.random),
       established: false,
+      socketOpen: false,
       remote: null,
       pingNonce: null,
       pingSentAt: null,
       getaddrAnswered: false,
     })),
-    recordDisconnect: assign(({ context, event }, params: { reason: DisconnectReason }) => ({
-      lastDisconnect: { reason: params.reason, message: describe(event, params.reason), established: context.established },
-    })),
+    recordDisconnect: assign(({ context, event }, params: { reason: DisconnectReason }) => {
+      const phase = connectionPhase(context);
+      return {
+        lastDisconnect: {
+          reason: params.reason,
+          message: describe(event, params.reason, phase, context.options.role),
+          established: context.established,
+          phase,
+        },
+      };
+    }),
     recordSocketError: assign(({ context, event }) => {
       assertEvent(event, 'socket.error');
-      return { lastDisconnect: { reason: event.reason, message: event.message, established: context.established } };
+      return {
+        lastDisconnect: { reason: event.reason, message: event.message, established: context.established, phase: connectionPhase(context) },
+      };
     }),
+    markSocketOpen: assign({ socketOpen: true }),
     recordUserStop: assign({ stopReason: 'user-stop' as const }),
     recordStopDisconnected: assign({ stopReason: 'disconnected' as const }),
     recordStopMaxRetries: assign({ stopReason: 'max-retries' as const }),
@@ -210,8 +224,18 @@ export const peerSetup = setup({
   },
 });
 
-function describe(event: PeerEvent, reason: DisconnectReason): string {
+function connectionPhase(context: PeerContext): ConnectionPhase {
+  if (context.established) return 'connected';
+  if (context.remote) return 'handshaking';
+  return context.socketOpen ? 'awaiting-version' : 'connecting';
+}
+
+function describe(event: PeerEvent, reason: DisconnectReason, phase: ConnectionPhase, role: PeerRole): string {
   if ('error' in event) return event.error.message;
+  // A peer on another network reads our version's magic as garbage and hangs up without a word.
+  if (reason === 'socket-closed' && phase === 'awaiting-version' && role === 'outbound') {
+    return 'the peer closed the connection after our version without answering: usually it is on another network';
+  }
   if (event.type === 'payload.version') {
     const { version, services, userAgent } = event.payload;
     return `${disconnectText(reason)} (${userAgent} version ${version}, services 0x${services.toString(16)})`;

@@ -95,8 +95,8 @@ export interface RemoteInfo {
   relay: boolean;
   nonce: bigint;
   timestamp: bigint;
-  /** What the peer says our address is. */
-  addressSeen: string;
+  /** What the peer says our address is (`host:port`); null when it left the field unspecified. */
+  addressSeen: string | null;
   wantsAddrV2: boolean;
   wtxidRelay: boolean;
 }
@@ -113,7 +113,15 @@ export interface DisconnectRecord {
   message: string;
   /** Whether the handshake had completed on the connection that ended. */
   established: boolean;
+  /** How far the connection had come when it ended. */
+  phase: ConnectionPhase;
 }
+
+/**
+ * How far a connection had come: the socket not open yet, open but no version from the peer, the
+ * peer's version in but not the whole handshake, the handshake done.
+ */
+export type ConnectionPhase = 'connecting' | 'awaiting-version' | 'handshaking' | 'connected';
 
 /** What the peer machine remembers (its XState context). */
 export interface PeerContext {
@@ -126,6 +134,8 @@ export interface PeerContext {
   nonce: bigint;
   remote: RemoteInfo | null;
   established: boolean;
+  /** Whether this connection's socket has opened. */
+  socketOpen: boolean;
   pingNonce: bigint | null;
   pingSentAt: number | null;
   rtt: Rtt;
@@ -207,7 +217,7 @@ export type PeerEmitted =
   | { type: 'addresses'; addresses: HeardAddress[]; command: 'addr' | 'addrv2' }
   | { type: 'rtt'; lastMs: number; minMs: number }
   | { type: 'dropped'; error: ProtocolError }
-  | { type: 'disconnect'; reason: DisconnectReason; message: string; established: boolean }
+  | ({ type: 'disconnect' } & DisconnectRecord)
   | { type: 'send-rejected'; command: string; why: string };
 
 /** Why a peer machine stopped: its final output. */

@@ -24,10 +24,11 @@ import {
   parseEndpoint,
 } from './options.js';
 import { humanReporter, jsonReporter, type Reporter, type ReporterStreams } from './output.js';
+import { onStopSignal } from './stop-signals.js';
 import { EXIT_GAVE_UP, EXIT_OK, UsageError } from './usage-error.js';
 
 export interface CommandIo extends ReporterStreams {
-  /** Where SIGINT/SIGTERM arrive; the process in production, an EventEmitter in tests. */
+  /** Where SIGINT/SIGTERM (and SIGPIPE for a closed stdout) arrive; the binary's relay, or an EventEmitter in tests. */
   signals: NodeJS.EventEmitter;
 }
 
@@ -105,8 +106,7 @@ export async function runConnect(args: string[], io: CommandIo): Promise<number>
   const stopAll = (): void => {
     for (const actor of actors) actor.send({ type: 'STOP' });
   };
-  io.signals.on('SIGINT', stopAll);
-  io.signals.on('SIGTERM', stopAll);
+  const stopListening = onStopSignal(io.signals, stopAll);
 
   try {
     const outputs = await Promise.all(
@@ -118,6 +118,11 @@ export async function runConnect(args: string[], io: CommandIo): Promise<number>
         );
         actor.on('*', (event) => {
           reporter.event(name, event);
+          if (event.type === 'disconnect' && event.reason === 'socket-closed' && event.phase === 'awaiting-version') {
+            reporter.note(
+              `${PACKAGE_NAME}: ${name} hung up on our ${network.name} version; if it is on another network, pass --network (mainnet, testnet3, testnet4, signet, regtest)`,
+            );
+          }
           if (event.type === 'disconnect' && event.reason === 'dns-failure') {
             reporter.note(
               `${PACKAGE_NAME}: could not resolve ${endpoint.host} (${event.message}); without internet access, name a peer by address`,
@@ -134,8 +139,7 @@ export async function runConnect(args: string[], io: CommandIo): Promise<number>
     );
     return outputs.some((o) => o.reason === 'max-retries') ? EXIT_GAVE_UP : EXIT_OK;
   } finally {
-    io.signals.off('SIGINT', stopAll);
-    io.signals.off('SIGTERM', stopAll);
+    stopListening();
     // The inspector serves while the node runs; once every peer has stopped it lets the process end.
     await inspector?.close();
   }

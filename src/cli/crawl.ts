@@ -11,6 +11,7 @@ import { createResolver, type HostResolver } from '../dns.js';
 import type { Network } from '../protocol/networks.js';
 import type { CommandIo } from './connect.js';
 import { formatOptions, integerOption, networkOption, PEER_OPTIONS, parseCommandLine, parseEndpoint } from './options.js';
+import { onStopSignal } from './stop-signals.js';
 import { EXIT_GAVE_UP, EXIT_OK, UsageError } from './usage-error.js';
 
 const { 'max-retries': _retries, backoff: _backoff, 'ping-interval': _interval, ...SHARED } = PEER_OPTIONS;
@@ -132,8 +133,7 @@ export async function runCrawl(args: string[], io: CommandIo): Promise<number> {
     bar?.update(written, { active: p.active, reachable });
   });
   const stop = (): void => crawl.send({ type: 'STOP' });
-  io.signals.on('SIGINT', stop);
-  io.signals.on('SIGTERM', stop);
+  const stopListening = onStopSignal(io.signals, stop);
   crawl.start();
   try {
     const summary = await toPromise(crawl);
@@ -143,7 +143,6 @@ export async function runCrawl(args: string[], io: CommandIo): Promise<number> {
     if (!quiet) io.stderr.write(`${summarise(summary, written)}\n`);
     return EXIT_OK;
   } finally {
-    io.signals.off('SIGINT', stop);
-    io.signals.off('SIGTERM', stop);
+    stopListening();
   }
 }

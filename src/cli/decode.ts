@@ -29,9 +29,12 @@ export async function runDecode(
   const text = (positionals[0] === '-' ? await readAll(io.stdin) : positionals[0]!)
     .replace(/\s+/g, '')
     .replace(/^0x/i, '');
-  if (text.length === 0 || text.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(text)) {
-    throw new UsageError('the frame must be an even number of hex digits');
+  if (!/^[0-9a-fA-F]*$/.test(text)) {
+    const shown = text.length > 24 ? `${text.slice(0, 24)}…` : text;
+    throw new UsageError(`the frame must be hex (0-9, a-f), and ${JSON.stringify(shown)} is not`);
   }
+  if (text.length === 0) throw new UsageError('the frame is empty: give its hex, or - to read it from stdin');
+  if (text.length % 2 !== 0) throw new UsageError(`the frame has ${text.length} hex digits; whole bytes need an even number`);
   try {
     const { network: detected, message } = decodeFrame(Buffer.from(text, 'hex'), network?.magic);
     const name = network?.name ?? detected?.name;
@@ -41,7 +44,8 @@ export async function runDecode(
     return EXIT_OK;
   } catch (error) {
     if (!(error instanceof ProtocolError)) throw error;
-    io.stderr.write(`${error.name} [${error.code}]: ${error.message}\n`);
+    const hint = error.code === 'bad-magic' && network ? ` (it does not match --network ${network.name})` : '';
+    io.stderr.write(`${error.name} [${error.code}]: ${error.message}${hint}\n`);
     return EXIT_FAILURE;
   }
 }

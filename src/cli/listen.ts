@@ -3,6 +3,7 @@ import { AddressBook } from '../address-book.js';
 import { startListener } from '../listener.js';
 import type { CommandIo } from './connect.js';
 import { peerInputFromArgs } from './connect.js';
+import { onStopSignal } from './stop-signals.js';
 import { formatOptions, integerOption, networkOption, PEER_OPTIONS, parseCommandLine } from './options.js';
 import { humanReporter, jsonReporter } from './output.js';
 import { EXIT_OK, UsageError } from './usage-error.js';
@@ -60,8 +61,10 @@ export async function runListen(args: string[], io: CommandIo): Promise<number> 
   });
   reporter.note(`listening on ${listener.address} (${network.name}), ${book.size} addresses in the book`);
   await new Promise<void>((resolve) => {
-    io.signals.once('SIGINT', resolve);
-    io.signals.once('SIGTERM', resolve);
+    const stopListening = onStopSignal(io.signals, () => {
+      stopListening();
+      resolve();
+    });
   });
   await listener.close();
   if (file) await saveAddressBook(book, file);

@@ -120,15 +120,70 @@ export function parseCommandLine(
   }
   try {
     const { values, positionals } = parseArgs({
-      args: normalised,
+      args: joinNegativeValues(normalised, specs),
       options,
       allowPositionals: true,
       strict: true,
     });
     return { values: values as ParsedArgs['values'], positionals };
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0]!);
+    throw new UsageError(explainParseError(error as NodeJS.ErrnoException, specs));
   }
+}
+
+/** `--max-retries -1` means the value -1, not an option `-1`: join it, so the range check can say why. */
+function joinNegativeValues(args: readonly string[], specs: OptionSpecs): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const spec = arg.startsWith('--') ? specs[arg.slice(2)] : undefined;
+    const next = args[i + 1];
+    if (spec?.type === 'string' && !spec.optionalValue && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
+/** parseArgs' messages, said the way a person at a prompt needs them. */
+function explainParseError(error: NodeJS.ErrnoException, specs: OptionSpecs): string {
+  const quoted = /'([^']*)'/.exec(error.message)?.[1] ?? '';
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const guess = closestOption(quoted.replace(/^-+/, ''), Object.keys(specs));
+    return `unknown option ${quoted}${guess ? ` (did you mean --${guess}?)` : ''}`;
+  }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const name = quoted.split(' ')[0]!;
+    return /does not take an argument/.test(error.message) ? `${name} takes no value` : `${name} needs a value`;
+  }
+  return error.message.split('\n')[0]!;
+}
+
+/** The option a typo most likely meant: the nearest by edit distance, if it is near at all. */
+function closestOption(typed: string, names: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = Math.max(2, Math.floor(typed.length / 3)) + 1;
+  for (const name of names) {
+    const d = editDistance(typed, name);
+    if (d < bestDistance || (name.startsWith(typed) && typed.length >= 3)) {
+      best = name;
+      bestDistance = name.startsWith(typed) ? 0 : d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 export function formatOptions(specs: OptionSpecs): string {
@@ -142,14 +197,39 @@ export function formatOptions(specs: OptionSpecs): string {
   return rows.map(([l, r]) => l.padEnd(width) + r).join('\n');
 }
 
+/**
+ * The range every numeric option accepts, so that a value that would flood a peer (`--ping-interval
+ * 0`) or never end is refused with the option's name and its range.
+ */
+export const NUMERIC_RANGES: Readonly<Record<string, { min: number; max: number; unit?: 'ms' }>> = {
+  'max-retries': { min: 0, max: 1000 },
+  backoff: { min: 10, max: 3_600_000, unit: 'ms' },
+  'connect-timeout': { min: 100, max: 300_000, unit: 'ms' },
+  'handshake-timeout': { min: 1000, max: 600_000, unit: 'ms' },
+  'ping-interval': { min: 1000, max: 86_400_000, unit: 'ms' },
+  'ping-timeout': { min: 1000, max: 86_400_000, unit: 'ms' },
+  concurrency: { min: 1, max: 10_000 },
+  'max-nodes': { min: 1, max: 10_000_000 },
+  'addr-timeout': { min: 100, max: 600_000, unit: 'ms' },
+  port: { min: 0, max: 65_535 },
+  'max-inbound': { min: 0, max: 100_000 },
+};
+
+const grouped = (n: number): string => n.toLocaleString('en-US');
+
+/** A whole number within the option's range (NUMERIC_RANGES), or a UsageError naming both. */
 export function integerOption(values: ParsedArgs['values'], name: string): number {
   const raw = values[name];
-  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+  const range = NUMERIC_RANGES[name];
+  if (!range) throw new Error(`no range is defined for --${name}`);
+  const value = typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < range.min || value > range.max) {
+    const unit = range.unit ? ` ${range.unit}` : '';
     throw new UsageError(
-      `--${name} must be a whole number${name === 'max-retries' ? '' : ' of milliseconds'}, got ${JSON.stringify(raw)}`,
+      `--${name} must be a whole number from ${grouped(range.min)} to ${grouped(range.max)}${unit}, got ${JSON.stringify(raw)}`,
     );
   }
-  return Number(raw);
+  return value;
 }
 
 export function networkOption(values: ParsedArgs['values']): Network {

@@ -1,4 +1,4 @@
-import { ProtocolError } from './errors.js';
+import { byteCount, ProtocolError } from './errors.js';
 import { checksumMatches, writeChecksum } from './hash.js';
 import { HEADER_SIZE, parseHeader, writeHeader } from './header.js';
 import { MAX_PROTOCOL_MESSAGE_LENGTH } from './limits.js';
@@ -83,12 +83,17 @@ export interface DecodedFrame {
  */
 export function decodeFrame(bytes: Buffer, magic?: Uint8Array): DecodedFrame {
   if (bytes.length < HEADER_SIZE) {
-    throw new ProtocolError('truncated', `a frame needs ${HEADER_SIZE} header bytes, got ${bytes.length}`);
+    throw new ProtocolError('truncated', `a frame needs ${HEADER_SIZE} header bytes, got ${byteCount(bytes.length)}`);
   }
   const header = parseHeader(bytes);
   const network = networkByMagic(header.magic);
   if (magic ? !header.magic.equals(magic) : !network) {
-    throw new ProtocolError('bad-magic', `unknown network magic ${header.magic.toString('hex')}`);
+    const hex = header.magic.toString('hex');
+    const expected = magic && (networkByMagic(magic)?.name ?? Buffer.from(magic).toString('hex'));
+    throw new ProtocolError(
+      'bad-magic',
+      network && expected ? `network magic ${hex} is ${network.name}'s, not ${expected}'s` : `unknown network magic ${hex}`,
+    );
   }
   if (header.length > MAX_PROTOCOL_MESSAGE_LENGTH) {
     throw new ProtocolError('oversized-payload', `payload of ${header.length} bytes is over the limit`);
@@ -100,14 +105,14 @@ export function decodeFrame(bytes: Buffer, magic?: Uint8Array): DecodedFrame {
   if (available < header.length) {
     throw new ProtocolError(
       'truncated',
-      `${header.command}: header announces ${header.length} payload bytes, ${available} present`,
+      `${header.command}: header announces ${byteCount(header.length)} of payload, ${available} present`,
       header.command,
     );
   }
   if (available > header.length) {
     throw new ProtocolError(
       'trailing-bytes',
-      `${header.command}: ${available - header.length} bytes after the frame`,
+      `${header.command}: ${byteCount(available - header.length)} after the frame`,
       header.command,
     );
   }

@@ -37,3 +37,6 @@ export class ProtocolError extends Error {
 export const FATAL_FRAMING_CODES: ReadonlySet<ProtocolErrorCode> = new Set(['bad-magic', 'oversized-payload']);
 
 export const isProtocolError = (value: unknown): value is ProtocolError => value instanceof ProtocolError;
+
+/** `1 byte`, `2 bytes`: counts in error messages read as English. */
+export const byteCount = (n: number): string => `${n} byte${n === 1 ? '' : 's'}`;

@@ -1,4 +1,4 @@
-import { ProtocolError } from './errors.js';
+import { byteCount, ProtocolError } from './errors.js';
 import { MAX_COMPACT_SIZE } from './limits.js';
 
 /**
@@ -69,7 +69,7 @@ export class Reader {
   private need(n: number, what: string): number {
     const at = this.pos;
     if (this.buf.length - at < n) {
-      this.fail('truncated', `${what} needs ${n} bytes at offset ${at}, ${this.buf.length - at} left`);
+      this.fail('truncated', `${what} needs ${byteCount(n)} at offset ${at}, ${this.buf.length - at} left`);
     }
     this.pos = at + n;
     return at;
@@ -170,7 +170,7 @@ export class Reader {
   varBytes(max: number, what = 'var bytes'): Buffer {
     // Any length over `max` is a string that is too long, even one past MAX_COMPACT_SIZE.
     const n = this.compactSize(what, Number.MAX_SAFE_INTEGER);
-    if (n > max) this.fail('string-too-long', `${what}: ${n} bytes, at most ${max} allowed`);
+    if (n > max) this.fail('string-too-long', `${what}: ${byteCount(n)}, at most ${max} allowed`);
     return this.bytes(n, what);
   }
 

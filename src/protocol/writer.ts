@@ -1,4 +1,4 @@
-import { ProtocolError } from './errors.js';
+import { byteCount, ProtocolError } from './errors.js';
 
 export const compactSizeLength = (n: number | bigint): number => {
   const v = BigInt(n);
@@ -95,7 +95,7 @@ export class Writer {
 
   /** Exactly `n` bytes: for fixed-size fields such as hashes, whose wrong length is a caller bug. */
   fixed(b: Uint8Array, n: number, what: string): this {
-    if (b.length !== n) throw new ProtocolError('unencodable', `${what} must be ${n} bytes, got ${b.length}`);
+    if (b.length !== n) throw new ProtocolError('unencodable', `${what} must be ${byteCount(n)}, got ${b.length}`);
     return this.bytes(b);
   }
 

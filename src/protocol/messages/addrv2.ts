@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { base32Decode, base32Encode } from '../base32.js';
-import { ProtocolError } from '../errors.js';
+import { byteCount, ProtocolError } from '../errors.js';
 import { MAX_ADDR_TO_SEND, MAX_ADDRV2_SIZE } from '../limits.js';
 import type { Reader } from '../reader.js';
 import type { Writer } from '../writer.js';
@@ -97,7 +97,7 @@ export function decodeAddrV2(r: Reader): AddrV2Payload {
     const network = NETWORK_BY_ID.get(networkId) ?? 'unknown';
     // BIP155: an address of the wrong length for a known network is meaningless; Core rejects the message.
     if (network !== 'unknown' && bytes.length !== ADDRESS_LENGTH[network]) {
-      r.fail('invalid-field', `${network} address of ${bytes.length} bytes, expected ${ADDRESS_LENGTH[network]}`);
+      r.fail('invalid-field', `${network} address of ${byteCount(bytes.length)}, expected ${ADDRESS_LENGTH[network]}`);
     }
     addresses[i] = { time, services, network, networkId, host: formatAddress(network, bytes), port: r.u16be('port') };
   }

@@ -1,0 +1,45 @@
+// The command line refuses what makes no sense, in one line that names the option and what it takes,
+// and stops quietly when its reader goes away.
+import { describe, expect, it } from 'vitest';
+import { startScriptedPeer } from '../peers/scripted-peer.js';
+import { runCli, startCli } from './run-cli.js';
+
+describe('bitcoin-node options', () => {
+  it.each([
+    [['connect', '127.0.0.1', '--ping-interval', '0'], '--ping-interval must be a whole number from 1,000 to 86,400,000 ms, got "0"'],
+    [['connect', '127.0.0.1', '--max-retries', '-1'], '--max-retries must be a whole number from 0 to 1,000, got "-1"'],
+    [['connect', '127.0.0.1', '--backoff', '1.5'], '--backoff must be a whole number from 10 to 3,600,000 ms, got "1.5"'],
+    [['connect', '127.0.0.1', '--netwrk', 'regtest'], 'unknown option --netwrk (did you mean --network?)'],
+    [['crawl', '127.0.0.1', '--concurency', '5'], 'unknown option --concurency (did you mean --concurrency?)'],
+    [['crawl', '127.0.0.1', '--concurrency', '0'], '--concurrency must be a whole number from 1 to 10,000, got "0"'],
+    [['listen', '--max-inbound', '-5'], '--max-inbound must be a whole number from 0 to 100,000, got "-5"'],
+    [['connect', '127.0.0.1', '--network'], '--network needs a value'],
+    [['connect', '127.0.0.1', '--json=yes'], '--json takes no value'],
+    [['decode', 'zzzz'], 'the frame must be hex (0-9, a-f), and "zzzz" is not'],
+    [['decode', 'abc'], 'the frame has 3 hex digits; whole bytes need an even number'],
+  ])('%j → exit 64: %s', async (args, message) => {
+    const { code, stdout, stderr } = await runCli(args);
+    expect({ code, stdout, stderr }).toEqual({ code: 64, stdout: '', stderr: `bitcoin-node: ${message}\n` });
+  });
+
+  it('decode says a frame of another network is not the one named by --network', async () => {
+    const { code, stderr } = await runCli(['decode', '--network', 'mainnet', 'fabfb5da76657261636b000000000000000000005df6e0e2']);
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      "ProtocolError [bad-magic]: network magic fabfb5da is regtest's, not mainnet's (it does not match --network mainnet)\n",
+    );
+  });
+
+  it('stops quietly with exit 0 when the reader of its output goes away (| head -2)', async () => {
+    const peer = await startScriptedPeer();
+    try {
+      const cli = startCli(['connect', peer.address, '--network', 'regtest', '--json', '--on-disconnect', 'reconnect']);
+      await cli.waitForStdout(/"state":"connected"/);
+      cli.child.stdout!.destroy();
+      const { code, stderr } = await cli.exit;
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    } finally {
+      await peer.close();
+    }
+  });
+});
