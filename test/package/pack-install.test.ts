@@ -99,13 +99,25 @@ afterAll(async () => {
 });
 
 describe('the packed package', () => {
-  it('ships the built code, the inspector page and its licence, and no tests, benchmarks or sources maps pointing nowhere', () => {
+  it('ships the built code, the inspector page and its licence, and no tests or benchmarks', () => {
     expect(install.files).toContain('package.json');
     expect(install.files).toContain('dist/src/index.js');
     expect(install.files).toContain('dist/src/codec.js');
     expect(install.files).toContain('dist/src/inspector/index.js');
     expect(install.files).toContain('src/inspector/page/index.html');
+    expect(install.files).toContain('LICENSE');
     expect(install.files.filter((f) => /^(test|bench|testkit|scripts)\//.test(f))).toEqual([]);
+  });
+
+  it('ships source maps that carry their sources, since src/ is not in the package', async () => {
+    const maps = install.files.filter((f) => f.endsWith('.js.map'));
+    expect(maps.length).toBeGreaterThan(10);
+    for (const map of maps) {
+      const { sources, sourcesContent } = JSON.parse(
+        await readFile(path.join(install.dir, 'node_modules/btc-statechart', map), 'utf8'),
+      ) as { sources: string[]; sourcesContent?: string[] };
+      expect(sourcesContent?.length, map).toBe(sources.length);
+    }
   });
 
   it.each([
