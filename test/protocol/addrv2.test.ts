@@ -61,12 +61,14 @@ describe('BIP155 addresses from Core net_tests', () => {
     });
   });
 
-  it('IPv6 that Core treats as not routable still decodes as IPv6 text (policy is not the codec’s)', () => {
-    // Core marks these invalid without failing the message: embedded IPv4, embedded Tor v2 prefix.
-    expect(decodeOne('02 10 00000000000000000000ffff01020304').host).toBe('::ffff:102:304');
-    expect(decodeOne('02 10 fd87d87eeb430102030405060708090a').host).toBe(
-      'fd87:d87e:eb43:102:304:506:708:90a',
-    );
+  it('IPv6 entries that disguise another network read as the unspecified address, as in Core', () => {
+    // BIP155 gives IPv4 and Tor their own ids, so Core marks these invalid without failing the
+    // message (CNetAddr::UnserializeV2Stream): IPv4-mapped, Tor v2's prefix, Core's internal prefix.
+    expect(decodeOne('02 10 00000000000000000000ffff01020304').host).toBe('::');
+    expect(decodeOne('02 10 fd87d87eeb430102030405060708090a').host).toBe('::');
+    expect(decodeOne('02 10 fd6b88c087240102030405060708090a').host).toBe('::');
+    // Everything else stays IPv6 text, routable or not: that is the address book's policy.
+    expect(decodeOne('02 10 fd000000000000000000000000000001').host).toBe('fd00::1');
   });
 
   it('Tor v3: pg6mmjiy…cryd.onion', () => {
@@ -96,13 +98,9 @@ describe('BIP155 addresses from Core net_tests', () => {
     });
   });
 
-  it('Tor v2 (length 10, no longer supported) is kept as hex', () => {
-    expect(decodeOne('03 0a f1f2f3f4f5f6f7f8f9fa')).toEqual({
-      ...base,
-      network: 'torv2',
-      networkId: 3,
-      host: 'f1f2f3f4f5f6f7f8f9fa',
-    });
+  it('Tor v2 (retired in Core 22) reads as an unknown network, whatever its length, so it is skipped, not an error', () => {
+    expect(decodeOne('03 0a f1f2f3f4f5f6f7f8f9fa')).toEqual({ ...base, network: 'unknown', networkId: 3, host: 'f1f2f3f4f5f6f7f8f9fa' });
+    expect(decodeOne(`03 10 ${'00'.repeat(16)}`)).toMatchObject({ network: 'unknown', networkId: 3 });
   });
 
   it('unknown network ids are kept, with the address as hex (also when empty)', () => {
@@ -120,7 +118,6 @@ describe('BIP155 addresses from Core net_tests', () => {
     ['IPv4 of 5 bytes', '01 05 0102030405'],
     ['IPv4 of 3 bytes', '01 03 010203'],
     ['IPv6 of 4 bytes', '02 04 00000000'],
-    ['Tor v2 of 16 bytes', `03 10 ${'00'.repeat(16)}`],
     ['Tor v3 of 0 bytes', '04 00'],
     ['I2P of 3 bytes', '05 03 000000'],
     ['CJDNS of 1 byte', '06 01 00'],
@@ -247,7 +244,7 @@ describe('addrv2 encoding', () => {
   });
 
   it('every network round-trips', () => {
-    for (const network of ['ipv4', 'ipv6', 'torv2', 'torv3', 'i2p', 'cjdns', 'unknown'] as const) {
+    for (const network of ['ipv4', 'ipv6', 'torv3', 'i2p', 'cjdns', 'unknown'] as const) {
       fc.assert(
         fc.property(arbAddrV2(6, network), (payload) => {
           expectRoundTrip({ command: 'addrv2', payload });

@@ -109,7 +109,7 @@ describe('layout variants', () => {
     );
   });
 
-  it.each(['ipv4', 'ipv6', 'torv2', 'torv3', 'i2p', 'cjdns', 'unknown'] as const)(
+  it.each(['ipv4', 'ipv6', 'torv3', 'i2p', 'cjdns', 'unknown'] as const)(
     'addrv2 with %s addresses',
     (net) => {
       fc.assert(

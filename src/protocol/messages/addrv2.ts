@@ -86,6 +86,18 @@ export function parseAddress(network: AddrNetwork, host: string): Buffer | null 
   }
 }
 
+// IPv6 prefixes that carry another network's address (IPv4-mapped, Tor v2's and Core's internal
+// ones). BIP155 gives those networks their own ids, so in an addrv2 IPv6 entry they are invalid:
+// Core reads them as the unspecified address, which nobody keeps or dials.
+const DISGUISED_IPV6_PREFIXES = [
+  Buffer.from('00000000000000000000ffff', 'hex'),
+  Buffer.from('fd87d87eeb43', 'hex'),
+  Buffer.from('fd6b88c08724', 'hex'),
+];
+
+const isDisguisedIPv6 = (bytes: Buffer): boolean =>
+  DISGUISED_IPV6_PREFIXES.some((prefix) => bytes.subarray(0, prefix.length).equals(prefix));
+
 export function decodeAddrV2(r: Reader): AddrV2Payload {
   const n = r.count(MAX_ADDR_TO_SEND, 'address count');
   const addresses: AddrV2Entry[] = new Array(n);
@@ -94,12 +106,14 @@ export function decodeAddrV2(r: Reader): AddrV2Payload {
     const services = r.compactSize64('services');
     const networkId = r.u8('network id');
     const bytes = r.varBytes(MAX_ADDRV2_SIZE, 'address');
-    const network = NETWORK_BY_ID.get(networkId) ?? 'unknown';
+    // Tor v2 was retired (Core 22): its id is read like any unknown network's, skipped by the book.
+    const network = networkId === AddrV2Network.torv2 ? 'unknown' : (NETWORK_BY_ID.get(networkId) ?? 'unknown');
     // BIP155: an address of the wrong length for a known network is meaningless; Core rejects the message.
     if (network !== 'unknown' && bytes.length !== ADDRESS_LENGTH[network]) {
       r.fail('invalid-field', `${network} address of ${byteCount(bytes.length)}, expected ${ADDRESS_LENGTH[network]}`);
     }
-    addresses[i] = { time, services, network, networkId, host: formatAddress(network, bytes), port: r.u16be('port') };
+    const host = network === 'ipv6' && isDisguisedIPv6(bytes) ? '::' : formatAddress(network, bytes);
+    addresses[i] = { time, services, network, networkId, host, port: r.u16be('port') };
   }
   return { addresses };
 }
@@ -116,7 +130,7 @@ export function encodeAddrV2(w: Writer, p: AddrV2Payload): void {
     if (a.network === 'unknown' && !(Number.isInteger(a.networkId) && a.networkId >= 0 && a.networkId <= 0xff)) {
       throw new ProtocolError('unencodable', `network id ${a.networkId} is not a byte`, 'addrv2');
     }
-    if (a.network === 'unknown' && NETWORK_BY_ID.has(a.networkId)) {
+    if (a.network === 'unknown' && NETWORK_BY_ID.has(a.networkId) && a.networkId !== AddrV2Network.torv2) {
       throw new ProtocolError('unencodable', `network id ${a.networkId} belongs to ${NETWORK_BY_ID.get(a.networkId)}`, 'addrv2');
     }
     const id = a.network === 'unknown' ? a.networkId : AddrV2Network[a.network];
