@@ -318,7 +318,7 @@ export class HeaderChain {
     }
     const fork = a;
     let connected: BlockRef[] | null = null;
-    const chain = this;
+    const refOf = (e: number): BlockRef => this.ref(e);
     return {
       from: this.ref(fromEntry),
       to: this.ref(toEntry),
@@ -328,7 +328,7 @@ export class HeaderChain {
       get connected(): readonly BlockRef[] {
         if (connected === null) {
           const list: BlockRef[] = [];
-          for (let x = toEntry; x !== fork; x = index.parent[x]!) list.push(chain.ref(x));
+          for (let x = toEntry; x !== fork; x = index.parent[x]!) list.push(refOf(x));
           connected = list.reverse();
         }
         return connected;
