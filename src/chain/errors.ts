@@ -60,4 +60,5 @@ export class ChainError extends Error {
   }
 }
 
+/** Whether a thrown or returned value is a ChainError. */
 export const isChainError = (value: unknown): value is ChainError => value instanceof ChainError;

@@ -9,14 +9,18 @@ export const HEADER_SIZE = BLOCK_HEADER_SIZE;
 /** Byte offsets of the header fields (all little-endian). */
 export const HeaderField = Object.freeze({ version: 0, prevBlock: 4, merkleRoot: 36, time: 68, bits: 72, nonce: 76 });
 
+/** The signed version of the header at `at`. */
 export const headerVersion = (header: Uint8Array, at = 0): number =>
   (header[at]! | (header[at + 1]! << 8) | (header[at + 2]! << 16) | (header[at + 3]! << 24)) | 0;
 
 const u32le = (b: Uint8Array, at: number): number =>
   (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 
+/** The time field (seconds since the epoch) of the header at `at`. */
 export const headerTime = (header: Uint8Array, at = 0): number => u32le(header, at + HeaderField.time);
+/** The compact target (`bits`) of the header at `at`. */
 export const headerBits = (header: Uint8Array, at = 0): number => u32le(header, at + HeaderField.bits);
+/** The nonce of the header at `at`. */
 export const headerNonce = (header: Uint8Array, at = 0): number => u32le(header, at + HeaderField.nonce);
 
 /** The codec's decoded header back into its 80 wire bytes (the `headers` codec stays as it is). */
@@ -67,4 +71,5 @@ export function normalizeHash(hash: Uint8Array | string): Buffer | null {
   return hash.length === 32 ? Buffer.from(hash.buffer, hash.byteOffset, 32) : null;
 }
 
+/** A wire-order hash as the hex Core's RPC shows (byte-reversed). */
 export { hashToHex };

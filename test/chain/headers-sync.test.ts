@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { HeaderChain } from '../../src/chain/chain.js';
 import { headerHash } from '../../src/chain/header.js';
 import { HeadersSync, type HeadersSyncOptions, type SyncStep } from '../../src/chain/headers-sync.js';
-import { CHAIN_PARAMS, type ChainParams, chainParams } from '../../src/chain/params.js';
+import { CHAIN_PARAMS, chainParams } from '../../src/chain/params.js';
 import { genesisTip, mineChain, mineHeader, type Tip } from './mine.js';
 import { PeerChain } from './peer-chain.js';
 
@@ -211,4 +211,3 @@ describe('HeadersSync: hostile headers', () => {
   });
 });
 
-export type { ChainParams };
