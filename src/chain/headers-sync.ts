@@ -7,7 +7,7 @@ import { ChainError, type ChainErrorCode } from './errors.js';
 import { HEADER_SIZE, headerBits, hashToHex, hashToWords, wordsToHash } from './header.js';
 import { MAX_FUTURE_BLOCK_TIME } from './params.js';
 import { RollingContext } from './rolling-context.js';
-import { fromLimbs, workFromBits } from './target.js';
+import { addLimbs, fromLimbs, workFromBits } from './target.js';
 import { checkContext } from './validation.js';
 
 /**
@@ -117,6 +117,7 @@ export class HeadersSync {
   private phaseNow: HeadersSyncPhase = 'normal';
   private hashes = new Uint32Array(MAX_HEADERS_RESULTS * WORDS);
   private readonly commitScratch = Buffer.alloc(64);
+  private readonly workScratch = new Uint32Array(WORDS);
 
   constructor(
     private readonly chain: HeaderChain,
@@ -226,8 +227,10 @@ export class HeadersSync {
 
     const lastKnown = chain.entryOf(wordsToHash(hashes, (headers.length - 1) * WORDS));
     if (!(lastKnown >= 0 && chain.isActive(lastKnown))) {
-      let claimed = chain.workOf(start);
-      for (const h of headers) claimed += fromLimbs(chain.workOfBits(headerBits(h)));
+      const sum = this.workScratch;
+      sum.set(chain.index.work.subarray(start * WORDS, start * WORDS + WORDS));
+      for (const h of headers) addLimbs(sum, 0, chain.workOfBits(headerBits(h)), 0, sum, 0);
+      const claimed = fromLimbs(sum);
       const threshold = chain.antiDoSWorkThreshold();
       if (claimed < threshold) {
         if (!full) return this.step({ type: 'caught-up' }, { lowWork: true });
