@@ -17,8 +17,9 @@ import {
   type ScriptedPeerOptions,
   startScriptedPeer,
   VALID_PING_NONCE,
-} from '../peers/scripted-peer.js';
-import { type PeerRun, runPeer, settle, takenTransitions, testScope } from './harness.js';
+} from '../../testkit/scripted-peer.js';
+import { settle } from '../../testkit/handles.js';
+import { type PeerRun, runPeer, takenTransitions, testScope } from './harness.js';
 
 const MAGIC = NETWORKS.regtest.magic;
 const { cleanups, expectNoNewHandles } = testScope();

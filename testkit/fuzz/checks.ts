@@ -18,9 +18,9 @@ import { type FrameEvent, Framer } from '../../src/protocol/framer.js';
 import { HEADER_SIZE } from '../../src/protocol/header.js';
 import { MAX_PROTOCOL_MESSAGE_LENGTH } from '../../src/protocol/limits.js';
 import { isKnownMessage } from '../../src/protocol/messages/index.js';
-import { makeVersion } from '../../test/peers/scripted-peer.js';
-import { type Expected, type MemoryTransport, memoryTransport, predict } from '../../test/endurance/fuzz-streams.js';
-import { type CountingRun, MAGIC, startCounting, stopNow } from '../../test/endurance/support.js';
+import { makeVersion } from '../scripted-peer.js';
+import { type Expected, type MemoryTransport, memoryTransport, predict } from './streams.js';
+import { type CountingRun, MAGIC, startCounting, stopNow } from '../endurance.js';
 
 export { MAGIC, predict, type Expected };
 

@@ -13,22 +13,22 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { clearTimeout, setImmediate, setTimeout } from 'node:timers';
-import { decodePayload, encodeMessage, frame, type OutgoingMessage } from '../../src/protocol/codec.js';
-import { isProtocolError, ProtocolError } from '../../src/protocol/errors.js';
-import { type FrameEvent, Framer } from '../../src/protocol/framer.js';
-import { encodeHeader, HEADER_SIZE } from '../../src/protocol/header.js';
+import { decodePayload, encodeMessage, frame, type OutgoingMessage } from '../src/protocol/codec.js';
+import { isProtocolError, ProtocolError } from '../src/protocol/errors.js';
+import { type FrameEvent, Framer } from '../src/protocol/framer.js';
+import { encodeHeader, HEADER_SIZE } from '../src/protocol/header.js';
 import {
   MAX_ADDR_TO_SEND,
   MAX_PROTOCOL_MESSAGE_LENGTH,
   PROTOCOL_VERSION,
   Services,
   WTXID_RELAY_VERSION,
-} from '../../src/protocol/limits.js';
-import type { AddrEntry } from '../../src/protocol/messages/addr.js';
-import type { AddrV2Entry } from '../../src/protocol/messages/addrv2.js';
-import type { Command, KnownMessage, Message, UnknownMessage } from '../../src/protocol/messages/index.js';
-import type { VersionPayload } from '../../src/protocol/messages/version.js';
-import { NETWORKS, type Network, type NetworkName } from '../../src/protocol/networks.js';
+} from '../src/protocol/limits.js';
+import type { AddrEntry } from '../src/protocol/messages/addr.js';
+import type { AddrV2Entry } from '../src/protocol/messages/addrv2.js';
+import type { Command, KnownMessage, Message, UnknownMessage } from '../src/protocol/messages/index.js';
+import type { VersionPayload } from '../src/protocol/messages/version.js';
+import { NETWORKS, type Network, type NetworkName } from '../src/protocol/networks.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types

@@ -20,8 +20,8 @@ import { checksum } from '../../src/protocol/hash.js';
 import { HEADER_SIZE } from '../../src/protocol/header.js';
 import { MAX_PROTOCOL_MESSAGE_LENGTH } from '../../src/protocol/limits.js';
 import { COMMANDS, type KnownMessage } from '../../src/protocol/messages/index.js';
-import { arbCommandString, arbCuts, arbKnownMessage, arbUnknownMessage, PAYLOAD_ARBITRARIES, splitAt } from '../helpers/arbitraries.js';
-import { MAGIC } from './support.js';
+import { arbCommandString, arbCuts, arbKnownMessage, arbUnknownMessage, PAYLOAD_ARBITRARIES, splitAt } from '../arbitraries.js';
+import { MAGIC } from '../endurance.js';
 
 // ---------------------------------------------------------------------------------------------
 // Streams
