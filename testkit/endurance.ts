@@ -21,7 +21,7 @@ import { decodePayload, encodeMessage, type OutgoingMessage } from '../src/proto
 import { Framer } from '../src/protocol/framer.js';
 import type { Message } from '../src/protocol/messages/index.js';
 import { NETWORKS } from '../src/protocol/networks.js';
-import { makeVersion } from './scripted-peer.js';
+import { makeVersion } from './scripted-peer/index.js';
 
 export const MAGIC = NETWORKS.regtest.magic;
 

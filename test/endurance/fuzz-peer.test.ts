@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeMessage, frame } from '../../src/protocol/codec.js';
 import { encodeHeader } from '../../src/protocol/header.js';
 import { MAX_INV_SZ, MAX_PROTOCOL_MESSAGE_LENGTH } from '../../src/protocol/limits.js';
-import { makeVersion, type PeerConnection, type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer.js';
+import { makeVersion, type PeerConnection, type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
 import { arbChunkedStream, type Expected, memoryTransport, predict } from '../../testkit/fuzz/streams.js';
 import {
   type CountingRun,

@@ -17,7 +17,7 @@ import { encodeHeader } from '../../src/protocol/header.js';
 import { MAX_ADDR_TO_SEND, MAX_INV_SZ, MAX_PROTOCOL_MESSAGE_LENGTH } from '../../src/protocol/limits.js';
 import type { AddrEntry } from '../../src/protocol/messages/addr.js';
 import type { InvItem } from '../../src/protocol/messages/inventory.js';
-import { makeVersion, type PeerConnection, type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer.js';
+import { makeVersion, type PeerConnection, type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
 import {
   type CountingOptions,
   type CountingRun,

@@ -17,7 +17,7 @@ import {
   type ScriptedPeerOptions,
   startScriptedPeer,
   VALID_PING_NONCE,
-} from '../../testkit/scripted-peer.js';
+} from '../../testkit/scripted-peer/index.js';
 import { settle } from '../../testkit/handles.js';
 import { type PeerRun, runPeer, takenTransitions, testScope } from './harness.js';
 

@@ -18,7 +18,7 @@ import { type FrameEvent, Framer } from '../../src/protocol/framer.js';
 import { HEADER_SIZE } from '../../src/protocol/header.js';
 import { MAX_PROTOCOL_MESSAGE_LENGTH } from '../../src/protocol/limits.js';
 import { isKnownMessage } from '../../src/protocol/messages/index.js';
-import { makeVersion } from '../scripted-peer.js';
+import { makeVersion } from '../scripted-peer/index.js';
 import { type Expected, type MemoryTransport, memoryTransport, predict } from './streams.js';
 import { type CountingRun, MAGIC, startCounting, stopNow } from '../endurance.js';
 
