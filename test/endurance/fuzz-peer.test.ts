@@ -18,7 +18,8 @@ import { encodeMessage, frame } from '../../src/protocol/codec.js';
 import { encodeHeader } from '../../src/protocol/header.js';
 import { MAX_INV_SZ, MAX_PROTOCOL_MESSAGE_LENGTH } from '../../src/protocol/limits.js';
 import { makeVersion, type PeerConnection, type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
-import { arbChunkedStream, type Expected, memoryTransport, predict } from '../../testkit/fuzz/streams.js';
+import { arbChunkedStream, type Expected, predict } from '../../testkit/fuzz/streams.js';
+import { memoryTransport } from '../../testkit/memory-transport/index.js';
 import {
   type CountingRun,
   MAGIC,

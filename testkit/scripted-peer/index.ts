@@ -1,14 +1,15 @@
 // Scripted Bitcoin peers for tests, benchmarks and scripts: over loopback TCP or a memory network, and a raw client.
 //
-// `startScriptedPeer` listens on a loopback address and plays a v1 P2P peer with a fixed script
-// (a `behaviour`): a well-behaved node, or one of the ways real peers break. Everything it
-// receives is decoded with our codec and kept, so tests can assert on what a client sent.
-// `connectRawClient` is the other end: a bare socket plus our Framer. Only loopback addresses
-// are used over TCP, ever. Timeouts here are real-time guards (from `node:timers`, which
-// Vitest's fake timers leave alone), never part of what is being tested.
+// `startScriptedPeer` listens on a loopback address (`startMemoryPeer`: on a MemoryNetwork) and
+// plays a v1 P2P peer with a fixed script (a `behaviour`): a well-behaved node, or one of the
+// ways real peers break. Everything it receives is decoded with our codec and kept, so tests can
+// assert on what a client sent. `connectRawClient` is the other end: a bare socket plus our
+// Framer. Only loopback addresses are used over TCP, ever. Timeouts here are real-time guards
+// (from `node:timers`, which Vitest's fake timers leave alone), never part of what is being tested.
 export { type ClientEvent, connectRawClient, type RawClient, type RawClientOptions } from './raw-client.js';
 export { Inbox } from './inbox.js';
 export { formatAddress, isLoopback, makeVersion, parseAddress, resolveNetwork } from './messages.js';
+export { memoryPeerTransport, startMemoryPeer } from './memory.js';
 export { startScriptedPeer, tcpTransport } from './tcp.js';
 export {
   type AddressSource,
