@@ -22,7 +22,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['src/cli/**', 'test/**', 'bench/**', 'examples/**', 'bin/**', '.ci/**'],
+    files: ['src/cli/**', 'test/**', 'testkit/**', 'bench/**', 'examples/**', 'scripts/**', 'bin/**', '.ci/**'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { codecDemo } from '../examples/codec-only.js';
 import { startStatusServer } from '../examples/peer-status-server.js';
-import { type ScriptedPeer, startScriptedPeer } from './peers/scripted-peer.js';
+import { type ScriptedPeer, startScriptedPeer } from '../testkit/scripted-peer/index.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -1,5 +1,5 @@
 /** Command line of `npm run fuzz`. */
-import { TARGET_NAMES, type TargetName } from './targets.js';
+import { TARGET_NAMES, type TargetName } from '../../testkit/fuzz/targets.js';
 
 export const INJECTIONS = ['crash', 'hang', 'growth', 'mismatch'] as const;
 export type Injection = (typeof INJECTIONS)[number];

@@ -7,11 +7,11 @@ import os from 'node:os';
 import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import type { FuzzOptions } from './args.js';
-import { describeError } from './checks.js';
+import { describeError } from '../../testkit/fuzz/checks.js';
 import { batchSeed, type MemorySample, PHASE, regenerate, SLOT, SLOTS, type WorkerData, type WorkerMessage } from './protocol.js';
-import { TARGETS, type TargetName, type TargetStats } from './targets.js';
-import { startTsWorker } from './thread.js';
-import { chunkToText, classify, type Failure, type Vector, VECTORS_DIR, writeVector } from './vectors.js';
+import { TARGETS, type TargetName, type TargetStats } from '../../testkit/fuzz/targets.js';
+import { startTsWorker } from '../../testkit/fuzz/thread.js';
+import { chunkToText, classify, type Failure, type Vector, VECTORS_DIR, writeVector } from '../../testkit/fuzz/vectors.js';
 
 /** How often the parent looks at the heartbeat. */
 const POLL_MS = 200;

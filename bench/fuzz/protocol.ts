@@ -6,8 +6,8 @@
  */
 import fc from 'fast-check';
 import type { Injection } from './args.js';
-import type { TargetName, TargetStats } from './targets.js';
-import type { ExpectedClass, Failure } from './vectors.js';
+import type { TargetName, TargetStats } from '../../testkit/fuzz/targets.js';
+import type { ExpectedClass, Failure } from '../../testkit/fuzz/vectors.js';
 
 /** Slots of the shared Int32Array. */
 export const SLOT = {

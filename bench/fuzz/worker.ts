@@ -5,9 +5,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import fc from 'fast-check';
-import { memoryAfterGc } from '../../test/endurance/support.js';
+import { memoryAfterGc } from '../../testkit/endurance.js';
 import type { Injection } from './args.js';
-import { describeError } from './checks.js';
+import { describeError } from '../../testkit/fuzz/checks.js';
 import {
   batchSeed,
   type MemorySample,
@@ -17,8 +17,8 @@ import {
   type WorkerData,
   type WorkerMessage,
 } from './protocol.js';
-import { emptyStats, type Target, TARGETS, type TargetName, type TargetStats } from './targets.js';
-import { classify, type Failure } from './vectors.js';
+import { emptyStats, type Target, TARGETS, type TargetName, type TargetStats } from '../../testkit/fuzz/targets.js';
+import { classify, type Failure } from '../../testkit/fuzz/vectors.js';
 
 const data = workerData as WorkerData;
 const shared = new Int32Array(data.shared, 0, SLOTS);

@@ -2,7 +2,7 @@
 // timeouts passed as options. Needs the build (`npm test` builds before it runs the suite).
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDnsStandIn } from '../peers/dns-stand-in.js';
-import { type ScriptedPeer, startScriptedPeer } from '../peers/scripted-peer.js';
+import { type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
 import { jsonLines, runCli, startCli } from './run-cli.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];

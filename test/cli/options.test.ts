@@ -1,7 +1,7 @@
 // The command line refuses what makes no sense, in one line that names the option and what it takes,
 // and stops quietly when its reader goes away.
 import { describe, expect, it } from 'vitest';
-import { startScriptedPeer } from '../peers/scripted-peer.js';
+import { startScriptedPeer } from '../../testkit/scripted-peer/index.js';
 import { runCli, startCli } from './run-cli.js';
 
 describe('bitcoin-node options', () => {

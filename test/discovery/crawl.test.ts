@@ -8,7 +8,7 @@ import { toPromise } from 'xstate';
 import type { NodeRecord } from '../../machines/crawl/types.js';
 import { classifyTarget, createCrawl } from '../../src/crawl.js';
 import { runCli } from '../cli/run-cli.js';
-import type { Behaviour } from '../peers/scripted-peer.js';
+import type { Behaviour } from '../../testkit/scripted-peer/index.js';
 import { type LocalNetwork, startLocalNetwork } from '../peers/local-network.js';
 
 const SIZE = 120;

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AddressBook } from '../../src/address-book.js';
 import { startListener } from '../../src/listener.js';
 import { runPeer } from '../machines/harness.js';
-import { startBcoin } from '../peers/bcoin-harness.js';
+import { startBcoin } from '../../testkit/bcoin-harness.js';
 import { jsonLines, startCli } from '../cli/run-cli.js';
 
 const cleanups: (() => Promise<void>)[] = [];

@@ -17,18 +17,19 @@ import { describe, expect, it } from 'vitest';
 import { encodeMessage, frame } from '../../src/protocol/codec.js';
 import { encodeHeader } from '../../src/protocol/header.js';
 import { MAX_INV_SZ, MAX_PROTOCOL_MESSAGE_LENGTH } from '../../src/protocol/limits.js';
-import { makeVersion, type PeerConnection, type ScriptedPeer, startScriptedPeer } from '../peers/scripted-peer.js';
-import { arbChunkedStream, type Expected, memoryTransport, predict } from './fuzz-streams.js';
+import { makeVersion, type PeerConnection, type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
+import { arbChunkedStream, type Expected, predict } from '../../testkit/fuzz/streams.js';
+import { memoryTransport } from '../../testkit/memory-transport/index.js';
 import {
   type CountingRun,
   MAGIC,
   MB,
   mb,
   memoryAfterGc,
-  testScope,
   startCounting,
   stopNow,
-} from './support.js';
+} from '../../testkit/endurance.js';
+import { testScope } from '../machines/harness.js';
 
 const SEED = 0x0f0f_5eed;
 const MEMORY_RUNS = 1500;

@@ -17,7 +17,7 @@ import { encodeHeader } from '../../src/protocol/header.js';
 import { MAX_ADDR_TO_SEND, MAX_INV_SZ, MAX_PROTOCOL_MESSAGE_LENGTH } from '../../src/protocol/limits.js';
 import type { AddrEntry } from '../../src/protocol/messages/addr.js';
 import type { InvItem } from '../../src/protocol/messages/inventory.js';
-import { makeVersion, type PeerConnection, type ScriptedPeer, startScriptedPeer } from '../peers/scripted-peer.js';
+import { makeVersion, type PeerConnection, type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
 import {
   type CountingOptions,
   type CountingRun,
@@ -28,12 +28,12 @@ import {
   mb,
   type MemoryFigures,
   memoryAfterGc,
-  testScope,
-  settle,
   startCounting,
   startLeanPeer,
   stopNow,
-} from './support.js';
+} from '../../testkit/endurance.js';
+import { testScope } from '../machines/harness.js';
+import { settle } from '../../testkit/handles.js';
 
 const PING_TIMEOUT_MS = 20 * 60_000;
 const HANDSHAKE_TIMEOUT_MS = 60_000;

@@ -12,11 +12,11 @@ import {
   MB,
   mb,
   memoryAfterGc,
-  testScope,
   startCounting,
   startLeanPeer,
   stopNow,
-} from './support.js';
+} from '../../testkit/endurance.js';
+import { testScope } from '../machines/harness.js';
 
 const CYCLES = 2000;
 /** Cycles run before the first heap measurement: JIT, caches and pools settle first. */

@@ -1,7 +1,7 @@
 /**
  * Every input the fuzz campaign (`npm run fuzz`, bench/fuzz/) found failing, and a few made by
  * hand, kept as files in test/endurance/vectors/ and replayed here through the campaign's own
- * checks (bench/fuzz/checks.ts): the framer and decoders (only ProtocolError, the same events
+ * checks (testkit/fuzz/checks.ts): the framer and decoders (only ProtocolError, the same events
  * whatever the chunking, decode → encode → decode stable) and a connected peer machine over the
  * in-memory socket against the oracle, plus the stream's class as the vector records it.
  *
@@ -12,9 +12,9 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { replayInThread } from '../../bench/fuzz/replay.js';
-import { loadVectors, replayVector, VECTORS_DIR, vectorChunks } from '../../bench/fuzz/vectors.js';
-import { MB, mb, memoryAfterGc } from './support.js';
+import { replayInThread } from '../../testkit/fuzz/replay.js';
+import { loadVectors, replayVector, VECTORS_DIR, vectorChunks } from '../../testkit/fuzz/vectors.js';
+import { MB, mb, memoryAfterGc } from '../../testkit/endurance.js';
 
 const ENTRIES = loadVectors();
 const HANG_LIMIT_MS = 10_000;

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startCli } from '../cli/run-cli.js';
-import { type ScriptedPeer, startScriptedPeer } from '../peers/scripted-peer.js';
+import { type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
 import { findChromium, launchChromium } from './chromium.js';
 import { stderrMatch } from './support.js';
 

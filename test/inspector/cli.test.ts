@@ -2,7 +2,7 @@
 // what it prints, and that it lets the process end when the peers have stopped.
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../cli/run-cli.js';
-import { type ScriptedPeer, startScriptedPeer } from '../peers/scripted-peer.js';
+import { type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
 import { accepts, fetchText, readEvents, stderrMatch } from './support.js';
 
 const cleanups: (() => unknown)[] = [];

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { type StatelyInspector, startStatelyInspector } from '../../src/inspector/stately.js';
 import { createPeer } from '../../src/peer.js';
-import { type ScriptedPeer, startScriptedPeer } from '../peers/scripted-peer.js';
+import { type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
 import { accepts, fetchText } from './support.js';
 
 const cleanups: (() => unknown)[] = [];

@@ -14,6 +14,7 @@ import type { PeerInput } from '../../machines/peer/options.js';
 import type { LifecycleState, PeerEmitted, PeerOutput } from '../../machines/peer/types.js';
 import { lifecycleState, type PeerMachine } from '../../machines/peer.js';
 import { createPeerMachine } from '../../src/peer.js';
+import { openHandles, settle } from '../../testkit/handles.js';
 
 /** Transition keys taken by every machine run in this test file. */
 export const takenTransitions = new Set<string>();
@@ -91,20 +92,6 @@ export function runPeer(input: PeerInput, machine: PeerMachine = createPeerMachi
     pendingTimers: () => (clock as unknown as { timeouts: Map<unknown, unknown> }).timeouts.size,
   };
   return run;
-}
-
-/** TCP sockets, servers and timers of this process: what a test must leave as it found. */
-export function openHandles(): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const r of process.getActiveResourcesInfo()) {
-    if (r === 'TCPSocketWrap' || r === 'TCPServerWrap' || r === 'Timeout') counts[r] = (counts[r] ?? 0) + 1;
-  }
-  return counts;
-}
-
-/** Lets pending close callbacks run, so that handle counts settle. */
-export async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
 }
 
 export type Cleanup = () => Promise<void> | void;

@@ -1,7 +1,7 @@
 // What the machine emits comes in the order things happened on the wire: our answers to the peer's
 // version leave before its verack is read, so they are reported before it and before `connected`.
 import { describe, expect, it } from 'vitest';
-import { startScriptedPeer } from '../peers/scripted-peer.js';
+import { startScriptedPeer } from '../../testkit/scripted-peer/index.js';
 import { runPeer, testScope } from './harness.js';
 
 const scope = testScope();

@@ -1,38 +1,44 @@
-// Every transition of the peer chart, each driven over real loopback TCP against a scripted peer,
-// with time simulated. The last test fails if the chart has a transition no test here takes.
-import { createServer, type Server, type Socket } from 'node:net';
-import { describe, expect, it } from 'vitest';
-import { fromCallback } from 'xstate';
+// Every transition of the peer chart, each driven over the in-memory transport against a scripted
+// peer, with time simulated. The last test fails if the chart has a transition no test here takes.
+// What only TCP can show (kernel errors, kernel buffers, adopting a net.Socket) is in
+// test/actors/socket.test.ts.
+import { beforeEach, describe, expect, it } from 'vitest';
 import { listTransitions } from '../../machines/describe.js';
 import type { PeerInput } from '../../machines/peer/options.js';
-import type { SocketCommand, SocketInput } from '../../machines/peer/types.js';
-import { peerMachine } from '../../machines/peer.js';
-import { frameCodec } from '../../src/actors/codec.js';
-import type { createPeerMachine } from '../../src/peer.js';
+import { type PeerMachine, peerMachine } from '../../machines/peer.js';
 import { frame, type OutgoingMessage } from '../../src/protocol/codec.js';
 import { Services } from '../../src/protocol/limits.js';
 import { NETWORKS } from '../../src/protocol/networks.js';
+import { settle } from '../../testkit/handles.js';
+import { type MemoryEnd, MemoryNetwork, memoryPeerMachine } from '../../testkit/memory-transport/index.js';
 import {
   type ScriptedPeer,
   type ScriptedPeerOptions,
-  startScriptedPeer,
+  startMemoryPeer,
   VALID_PING_NONCE,
-} from '../peers/scripted-peer.js';
-import { type PeerRun, runPeer, settle, takenTransitions, testScope } from './harness.js';
+} from '../../testkit/scripted-peer/index.js';
+import { type PeerRun, runPeer, takenTransitions, testScope } from './harness.js';
 
 const MAGIC = NETWORKS.regtest.magic;
 const { cleanups, expectNoNewHandles } = testScope();
 
-async function scripted(options: ScriptedPeerOptions = {}): Promise<ScriptedPeer> {
-  const peer = await startScriptedPeer(options);
+type MemoryPeer = ScriptedPeer<MemoryEnd>;
+
+/** A fresh network per test, and the real machine and codec over it. */
+let network: MemoryNetwork;
+let machine: PeerMachine;
+beforeEach(() => {
+  network = new MemoryNetwork();
+  machine = memoryPeerMachine(network);
+});
+
+async function scripted(options: ScriptedPeerOptions<MemoryEnd> = {}): Promise<MemoryPeer> {
+  const peer = await startMemoryPeer(network, options);
   cleanups.push(() => peer.close());
   return peer;
 }
 
-function run(
-  input: Omit<PeerInput, 'host'> & { host?: string },
-  machine?: ReturnType<typeof createPeerMachine>,
-): PeerRun {
+function run(input: Omit<PeerInput, 'host'> & { host?: string }): PeerRun {
   const r = runPeer({ host: '127.0.0.1', ...input }, machine);
   cleanups.push(() => {
     r.actor.stop();
@@ -40,21 +46,25 @@ function run(
   return r;
 }
 
-/** After the test's own cleanup: no socket, server or timer of the connection remains. */
-async function expectNothingLeft(r: PeerRun, ...peers: ScriptedPeer[]): Promise<void> {
+/** After the test's own cleanup: no connection, pending dial, timer or handle of the connection remains. */
+async function expectNothingLeft(r: PeerRun, ...peers: MemoryPeer[]): Promise<void> {
   expect(r.actor.getSnapshot().status).toBe('done');
   expect(r.pendingTimers()).toBe(0);
   for (const p of peers) await p.close();
+  await settle();
+  expect({ openEnds: network.openEnds, pendingDials: network.pendingDials }).toEqual({ openEnds: 0, pendingDials: 0 });
   await expectNoNewHandles();
 }
 
-const connectTo = (peer: ScriptedPeer, extra: Omit<PeerInput, 'host'> = {}): PeerRun =>
+const connectTo = (peer: { port: number }, extra: Omit<PeerInput, 'host'> = {}): PeerRun =>
   run({ port: peer.port, connectOnStart: true, maxRetries: 0, ...extra });
 
-/** A transport that never opens: the only way to meet a connect timeout on loopback. */
-const neverOpens = fromCallback<SocketCommand, SocketInput>(() => () => {});
-const machineWithSilentTransport = () =>
-  peerMachine.provide({ actors: { socket: neverOpens, codec: frameCodec } });
+/** An address whose listener never accepts: a connect that never completes, for connect timeouts. */
+function neverOpens(): number {
+  const listener = network.listen({ host: '127.0.0.1', port: 0 }, () => {});
+  cleanups.push(() => listener.close());
+  return listener.port;
+}
 
 describe('a healthy peer', () => {
   it('handshakes, negotiates, pings, answers pings, learns addrv2 addresses, and stops when the peer leaves', async () => {
@@ -180,7 +190,7 @@ describe('commands from outside', () => {
   });
 
   it('STOP in connecting, handshaking and backoff ends at once with user-stop', async () => {
-    const connecting = run({ port: 1, connectOnStart: true }, machineWithSilentTransport());
+    const connecting = run({ port: neverOpens(), connectOnStart: true });
     connecting.actor.send({ type: 'STOP' });
     expect(await connecting.done).toEqual({ reason: 'user-stop', cause: 'user-stop', retries: 0 });
 
@@ -357,16 +367,14 @@ describe('faults', () => {
     await expectNothingLeft(r, peer);
   });
 
-  it('connect timeout, with a transport that never opens', async () => {
-    const r = run(
-      { port: 1, connectOnStart: true, maxRetries: 0, connectTimeoutMs: 5000 },
-      machineWithSilentTransport(),
-    );
+  it('connect timeout, with a listener that never accepts', async () => {
+    const r = run({ port: neverOpens(), connectOnStart: true, maxRetries: 0, connectTimeoutMs: 5000 });
     r.clock.increment(4999);
     expect(r.states()).toEqual(['connecting']);
     r.clock.increment(1);
     expect(await r.done).toEqual({ reason: 'max-retries', cause: 'connect-timeout', retries: 0 });
     expect(r.pendingTimers()).toBe(0);
+    await expectNothingLeft(r);
   });
 
   it('a payload that fails to decode after the handshake is a protocol violation', async () => {
@@ -407,33 +415,37 @@ describe('faults', () => {
 });
 
 describe('inbound role', () => {
+  /** Listens on the memory network and runs an inbound machine on every connection it accepts. */
+  function listenInbound(input: (end: MemoryEnd) => Omit<PeerInput, 'host'> & { host?: string }): {
+    port: number;
+    accepted: MemoryEnd[];
+    runs: PeerRun[];
+  } {
+    const accepted: MemoryEnd[] = [];
+    const runs: PeerRun[] = [];
+    const listener = network.listen({ host: '127.0.0.1', port: 0 }, (incoming) => {
+      const end = incoming.accept();
+      accepted.push(end);
+      runs.push(run({ role: 'inbound', accepted: end, connectOnStart: true, ...input(end) }));
+    });
+    cleanups.push(() => listener.close());
+    return { port: listener.port, accepted, runs };
+  }
+
   it('waits for the remote version, answers with its own, and answers getaddr once per connection', async () => {
-    const accepted: Socket[] = [];
-    const inboundRuns: PeerRun[] = [];
     const shared = [
       { network: 'ipv4' as const, host: '127.0.0.5', port: 18444, services: 1n, time: 1_700_000_000 },
       { network: 'torv3' as const, host: `${'a'.repeat(52)}aaad.onion`, port: 8333, services: 1n, time: 1_700_000_000 },
     ];
-    const server: Server = createServer((socket) => {
-      accepted.push(socket);
-      inboundRuns.push(
-        run({
-          role: 'inbound',
-          accepted: socket,
-          host: socket.remoteAddress!,
-          port: socket.remotePort!,
-          connectOnStart: true,
-          shareAddresses: () => shared.slice(0, 1),
-        }),
-      );
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const port = (server.address() as { port: number }).port;
+    const { port, accepted, runs } = listenInbound((end) => ({
+      host: end.remoteAddress,
+      port: end.remotePort,
+      shareAddresses: () => shared.slice(0, 1),
+    }));
 
     const outbound = run({ port, connectOnStart: true, maxRetries: 0 });
     await outbound.waitForState('connected');
-    const inbound = inboundRuns[0]!;
+    const inbound = runs[0]!;
     await inbound.waitForState('connected');
     expect(inbound.of('handshake')[0]?.remote.userAgent).toMatch(/^\/btc-statechart:/);
     expect(outbound.of('handshake')[0]?.remote.userAgent).toMatch(/^\/btc-statechart:/);
@@ -447,26 +459,22 @@ describe('inbound role', () => {
     expect(outbound.of('addresses')).toHaveLength(1);
 
     outbound.actor.send({ type: 'STOP' });
-    // A stop destroys the socket at once; with bytes still unread the kernel answers with a reset.
+    // Over TCP, a stop with bytes still unread makes the kernel answer with a reset; either way it ends.
     expect(await inbound.done).toMatchObject({ reason: 'disconnected', cause: expect.stringMatching(/^socket-(closed|error)$/) });
     await outbound.done;
     expect(accepted).toHaveLength(1);
+    await expectNothingLeft(inbound);
   });
 
   it('an inbound handshake that fails ends the machine: there is nothing to dial again', async () => {
-    const server: Server = createServer((socket) => {
-      const r = run({ role: 'inbound', accepted: socket, host: '127.0.0.1', port: 1, connectOnStart: true, maxRetries: 5 });
-      inboundDone.push(r.done);
-    });
-    const inboundDone: Promise<unknown>[] = [];
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const client = connectTo({ port: (server.address() as { port: number }).port } as ScriptedPeer);
+    const { port, runs } = listenInbound(() => ({ port: 1, maxRetries: 5 }));
+    const client = connectTo({ port });
     await client.waitForState('handshaking');
     client.actor.send({ type: 'STOP' });
     await client.done;
-    await new Promise((r) => setTimeout(r, 50));
-    expect(await inboundDone[0]).toMatchObject({ reason: 'disconnected', retries: 0 });
+    await settle();
+    expect(await runs[0]!.done).toMatchObject({ reason: 'disconnected', retries: 0 });
+    await expectNothingLeft(runs[0]!);
   });
 });
 

@@ -7,7 +7,7 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ScriptedPeer, startScriptedPeer } from '../peers/scripted-peer.js';
+import { type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
 import { installPackedPackage, type PackedInstall } from './packed.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

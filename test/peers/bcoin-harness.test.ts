@@ -19,7 +19,7 @@ import {
   NetworkGuardError,
   networkGuard,
   startBcoin,
-} from './bcoin-harness.js';
+} from '../../testkit/bcoin-harness.js';
 
 // bcoin runs on the real clock: no fake timers anywhere in this file.
 

@@ -7,7 +7,7 @@ import { blockHash, type BlockHeader } from '../../src/protocol/messages/headers
 import { ZERO_HASH } from '../../src/protocol/messages/locator.js';
 import { NETWORKS } from '../../src/protocol/networks.js';
 import { type PeerRun, runPeer } from '../machines/harness.js';
-import { type BcoinNode, networkGuard, startBcoin } from './bcoin-harness.js';
+import { type BcoinNode, networkGuard, startBcoin } from '../../testkit/bcoin-harness.js';
 
 let bcoin: BcoinNode;
 const runs: PeerRun[] = [];

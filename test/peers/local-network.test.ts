@@ -9,7 +9,7 @@ import {
   startLocalNetwork,
   topologies,
 } from './local-network.js';
-import { connectRawClient, type RawClient } from './scripted-peer.js';
+import { connectRawClient, type RawClient } from '../../testkit/scripted-peer/index.js';
 
 const tcpHandles = (): number =>
   process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'TCPServerWrap').length;

@@ -16,7 +16,7 @@ import {
   type ScriptedPeer,
   type ScriptedPeerOptions,
   startScriptedPeer,
-} from './scripted-peer.js';
+} from '../../testkit/scripted-peer/index.js';
 
 /**
  * One entry of a host's `getaddr` answer: the index of another host, an IPv4 address (the

@@ -18,7 +18,7 @@ import {
   type ScriptedPeerOptions,
   startScriptedPeer,
   VALID_PING_NONCE,
-} from './scripted-peer.js';
+} from '../../testkit/scripted-peer/index.js';
 
 const regtest = NETWORKS.regtest;
 

@@ -16,7 +16,7 @@ import {
   formatAddress,
   parseAddress,
 } from '../../src/protocol/messages/addrv2.js';
-import { arbAddrV2, arbBytes, base32, torV3Name } from '../helpers/arbitraries.js';
+import { arbAddrV2, arbBytes, base32, torV3Name } from '../../testkit/arbitraries.js';
 import { expectProtocolError, expectRoundTrip, hex } from './support.js';
 
 process.env.NODE_BACKEND ??= 'js';

@@ -45,7 +45,7 @@ import {
   arbU32,
   arbU64,
   splitAt,
-} from '../helpers/arbitraries.js';
+} from '../../testkit/arbitraries.js';
 
 // Pure-JavaScript backend: works without bcoin's native add-ons being built.
 process.env.NODE_BACKEND ??= 'js';

@@ -8,7 +8,7 @@ import { FATAL_FRAMING_CODES, isProtocolError, ProtocolError } from '../../src/p
 import { HEADER_SIZE, isValidCommand, parseHeader } from '../../src/protocol/header.js';
 import { MAX_PROTOCOL_MESSAGE_LENGTH } from '../../src/protocol/limits.js';
 import { NETWORKS, type NetworkName, networkByMagic, networkByName } from '../../src/protocol/networks.js';
-import { arbKnownMessage } from '../helpers/arbitraries.js';
+import { arbKnownMessage } from '../../testkit/arbitraries.js';
 import { catchProtocolError, expectProtocolError, handFrame, hex } from './support.js';
 
 // Message-start bytes from Core's chainparams.cpp, as they appear on the wire.

@@ -14,7 +14,7 @@ import { format16, formatIPv4, formatIPv6, parse16, parseIPv6, writeHostBytes } 
 import { NETWORKS } from '../../src/protocol/networks.js';
 import { Reader } from '../../src/protocol/reader.js';
 import { Writer } from '../../src/protocol/writer.js';
-import { arbAddr, arbHeaders, arbInventory, arbU64, rfc5952 } from '../helpers/arbitraries.js';
+import { arbAddr, arbHeaders, arbInventory, arbU64, rfc5952 } from '../../testkit/arbitraries.js';
 import { catchProtocolError } from './support.js';
 
 const MAGIC = NETWORKS.regtest.magic;

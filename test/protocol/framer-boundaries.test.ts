@@ -13,7 +13,7 @@ import { encodeMessage } from '../../src/protocol/codec.js';
 import { type FrameEvent, Framer } from '../../src/protocol/framer.js';
 import { HEADER_SIZE } from '../../src/protocol/header.js';
 import { NETWORKS } from '../../src/protocol/networks.js';
-import { arbKnownMessage, arbUnknownMessage } from '../helpers/arbitraries.js';
+import { arbKnownMessage, arbUnknownMessage } from '../../testkit/arbitraries.js';
 
 const MAGIC = NETWORKS.regtest.magic;
 

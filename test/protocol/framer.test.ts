@@ -9,7 +9,7 @@ import { ProtocolError } from '../../src/protocol/errors.js';
 import { type FrameEvent, Framer, isFatalFramingError } from '../../src/protocol/framer.js';
 import { MAX_PROTOCOL_MESSAGE_LENGTH } from '../../src/protocol/limits.js';
 import { NETWORKS } from '../../src/protocol/networks.js';
-import { arbCuts, arbKnownMessage, arbUnknownMessage, splitAt } from '../helpers/arbitraries.js';
+import { arbCuts, arbKnownMessage, arbUnknownMessage, splitAt } from '../../testkit/arbitraries.js';
 import { handFrame, hex } from './support.js';
 
 const MAGIC = NETWORKS.regtest.magic;

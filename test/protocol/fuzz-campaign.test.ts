@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { codecTarget, emptyStats } from '../../bench/fuzz/targets.js';
+import { codecTarget, emptyStats } from '../../testkit/fuzz/targets.js';
 
 const SEED = 0x0c0d_ec5e;
 const CASES = 3000;

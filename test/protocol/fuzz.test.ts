@@ -13,7 +13,7 @@ import { type FrameEvent, Framer } from '../../src/protocol/framer.js';
 import { HEADER_SIZE } from '../../src/protocol/header.js';
 import { COMMANDS } from '../../src/protocol/messages/index.js';
 import { NETWORKS } from '../../src/protocol/networks.js';
-import { arbKnownMessage, arbUnknownMessage } from '../helpers/arbitraries.js';
+import { arbKnownMessage, arbUnknownMessage } from '../../testkit/arbitraries.js';
 import { dsha256 } from './support.js';
 
 const MAGIC = NETWORKS.testnet4.magic;

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { base32Decode, base32Encode } from '../../src/protocol/base32.js';
 import { format16, formatIPv6, parse16, parseIPv4, parseIPv6 } from '../../src/protocol/messages/ip.js';
-import { arbIPv6Bytes, base32, rfc5952 } from '../helpers/arbitraries.js';
+import { arbIPv6Bytes, base32, rfc5952 } from '../../testkit/arbitraries.js';
 import { expectProtocolError, hex } from './support.js';
 
 const whatwg = (text: string): string => new URL(`http://[${text}]/`).hostname.slice(1, -1);

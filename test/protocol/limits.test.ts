@@ -21,7 +21,7 @@ import type { AddrV2Entry } from '../../src/protocol/messages/addrv2.js';
 import type { BlockHeader } from '../../src/protocol/messages/headers.js';
 import type { KnownMessage } from '../../src/protocol/messages/index.js';
 import type { VersionPayload } from '../../src/protocol/messages/version.js';
-import { arbKnownMessage } from '../helpers/arbitraries.js';
+import { arbKnownMessage } from '../../testkit/arbitraries.js';
 import { expectProtocolError, hex } from './support.js';
 
 const addrEntry: AddrEntry = { time: 1, services: 1n, host: '1.2.3.4', port: 8333 };

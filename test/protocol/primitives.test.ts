@@ -16,7 +16,7 @@ import {
   arbU16,
   arbU32,
   arbU64,
-} from '../helpers/arbitraries.js';
+} from '../../testkit/arbitraries.js';
 import { expectProtocolError, hex } from './support.js';
 
 const encodeCS = (n: number | bigint): string => new Writer(1).compactSize(n).finish().toString('hex');

@@ -29,7 +29,7 @@ import {
   arbUnknownMessage,
   arbVersion,
   PAYLOAD_ARBITRARIES,
-} from '../helpers/arbitraries.js';
+} from '../../testkit/arbitraries.js';
 import { expectRoundTrip } from './support.js';
 
 const RUNS = { numRuns: 150 } as const;

@@ -10,18 +10,14 @@
  * answered; otherwise it stays connected.
  */
 import fc from 'fast-check';
-import { fromCallback } from 'xstate';
-import type { SocketCommand, SocketInput } from '../../machines/peer/types.js';
-import { type PeerMachine, peerMachine } from '../../machines/peer.js';
-import { frameCodec } from '../../src/actors/codec.js';
 import { decodePayload, encodeMessage } from '../../src/protocol/codec.js';
 import { Framer } from '../../src/protocol/framer.js';
 import { checksum } from '../../src/protocol/hash.js';
 import { HEADER_SIZE } from '../../src/protocol/header.js';
 import { MAX_PROTOCOL_MESSAGE_LENGTH } from '../../src/protocol/limits.js';
 import { COMMANDS, type KnownMessage } from '../../src/protocol/messages/index.js';
-import { arbCommandString, arbCuts, arbKnownMessage, arbUnknownMessage, PAYLOAD_ARBITRARIES, splitAt } from '../helpers/arbitraries.js';
-import { MAGIC } from './support.js';
+import { arbCommandString, arbCuts, arbKnownMessage, arbUnknownMessage, PAYLOAD_ARBITRARIES, splitAt } from '../arbitraries.js';
+import { MAGIC } from '../endurance.js';
 
 // ---------------------------------------------------------------------------------------------
 // Streams
@@ -218,66 +214,4 @@ export function predict(chunks: readonly Buffer[]): Expected {
   }
   expected.pingsBeforeEndChunk = expected.pings.length;
   return expected;
-}
-
-// ---------------------------------------------------------------------------------------------
-// An in-memory transport: exact chunking, no I/O
-
-export interface MemoryLink {
-  /** Reports the connection open, as TCP would. */
-  open(): void;
-  /** Hands bytes to the machine, as one `socket.data` chunk; ignored once the link is gone. */
-  deliver(chunk: Buffer): void;
-  /** Everything the machine wrote, as frames. */
-  readonly framer: Framer;
-  /** Commands the machine wrote, in order, and the nonces of its pongs. */
-  readonly written: string[];
-  readonly pongs: bigint[];
-  readonly closed: boolean;
-}
-
-export interface MemoryTransport {
-  /** The real machine and codec over the in-memory socket; build it once (provide() is costly). */
-  readonly machine: PeerMachine;
-  /** The link of the connection opened last. */
-  readonly latest: MemoryLink | undefined;
-}
-
-export function memoryTransport(): MemoryTransport {
-  let latest: MemoryLink | undefined;
-  const socket = fromCallback<SocketCommand, SocketInput>(({ sendBack, receive }) => {
-    let closed = false;
-    const written: string[] = [];
-    const pongs: bigint[] = [];
-    const framer = new Framer(MAGIC);
-    latest = {
-      open: () => sendBack({ type: 'socket.connected', localAddress: '127.0.0.1', localPort: 1 }),
-      deliver: (chunk) => {
-        if (!closed) sendBack({ type: 'socket.data', chunk });
-      },
-      framer,
-      written,
-      pongs,
-      get closed() {
-        return closed;
-      },
-    };
-    receive(({ bytes }) => {
-      for (const event of framer.push(bytes)) {
-        if (event.type !== 'message') throw new Error(`the machine wrote a broken frame: ${JSON.stringify(event)}`);
-        written.push(event.command);
-        if (event.command === 'pong') pongs.push(event.payload.readBigUInt64LE(0));
-      }
-    });
-    return () => {
-      closed = true;
-    };
-  });
-  const machine = peerMachine.provide({ actors: { socket, codec: frameCodec } });
-  return {
-    machine,
-    get latest() {
-      return latest;
-    },
-  };
 }

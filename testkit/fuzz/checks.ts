@@ -7,9 +7,9 @@
  *  - checkCodec: the Framer and decodePayload alone. Only ProtocolError, with a code of the right
  *    family; nothing after a fatal event; at most one maximum message held; the same events
  *    whatever the chunking; every payload that decodes encodes again and decodes to the same value.
- *  - checkPeer: a connected peer machine over the in-memory socket of test/endurance, against
- *    the oracle there (`predict`): the same end, counts and pongs, no status 'error', no timer
- *    and no socket left.
+ *  - checkPeer: a connected peer machine over the in-memory transport (testkit/memory-transport),
+ *    against the oracle of streams.ts (`predict`): the same end, counts and pongs, no status
+ *    'error', no timer and no socket left.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { decodePayload, encodeMessage, encodePayload } from '../../src/protocol/codec.js';
@@ -18,9 +18,10 @@ import { type FrameEvent, Framer } from '../../src/protocol/framer.js';
 import { HEADER_SIZE } from '../../src/protocol/header.js';
 import { MAX_PROTOCOL_MESSAGE_LENGTH } from '../../src/protocol/limits.js';
 import { isKnownMessage } from '../../src/protocol/messages/index.js';
-import { makeVersion } from '../../test/peers/scripted-peer.js';
-import { type Expected, type MemoryTransport, memoryTransport, predict } from '../../test/endurance/fuzz-streams.js';
-import { type CountingRun, MAGIC, startCounting, stopNow } from '../../test/endurance/support.js';
+import { makeVersion } from '../scripted-peer/index.js';
+import { type MemoryTransport, memoryTransport } from '../memory-transport/index.js';
+import { type Expected, predict } from './streams.js';
+import { type CountingRun, MAGIC, startCounting, stopNow } from '../endurance.js';
 
 export { MAGIC, predict, type Expected };
 

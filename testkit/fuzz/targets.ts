@@ -1,7 +1,7 @@
 /**
  * The two things the campaign fuzzes, each with the streams it feeds and the checks it runs.
  *
- * Streams come from the endurance suite's generators (test/endurance/fuzz-streams.ts: valid frames
+ * Streams come from the endurance suite's generators (streams.ts: valid frames
  * from the shared arbitraries, mutated, cut into chunks anywhere), plus two kinds of our own: frames
  * whose payload is damaged under a valid checksum and a command that may not be its own (so every
  * decoder meets every other decoder's bytes), and bare noise after a valid magic.
@@ -9,8 +9,8 @@
 import fc from 'fast-check';
 import { encodePayload, frame } from '../../src/protocol/codec.js';
 import { COMMANDS } from '../../src/protocol/messages/index.js';
-import { arbChunkedStream } from '../../test/endurance/fuzz-streams.js';
-import { arbCuts, arbKnownMessage, splitAt } from '../../test/helpers/arbitraries.js';
+import { arbChunkedStream } from './streams.js';
+import { arbCuts, arbKnownMessage, splitAt } from '../arbitraries.js';
 import { checkCodec, checkPeer, type CodecTally, MAGIC, predict, type Expected } from './checks.js';
 
 export type TargetName = 'codec' | 'peer';

@@ -8,17 +8,17 @@
  */
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import type { AddrPayload } from '../../src/protocol/messages/addr.js';
-import type { AddrV2Entry, AddrV2Payload, KnownAddrNetwork } from '../../src/protocol/messages/addrv2.js';
-import type { FeeFilterPayload } from '../../src/protocol/messages/feefilter.js';
-import type { BlockHeader, HeadersPayload } from '../../src/protocol/messages/headers.js';
-import type { Command, KnownMessage } from '../../src/protocol/messages/index.js';
-import { type InventoryPayload, type InvItem, InvType } from '../../src/protocol/messages/inventory.js';
-import type { LocatorPayload } from '../../src/protocol/messages/locator.js';
-import type { NoncePayload } from '../../src/protocol/messages/ping.js';
-import type { RejectPayload } from '../../src/protocol/messages/reject.js';
-import type { SendCmpctPayload } from '../../src/protocol/messages/sendcmpct.js';
-import type { VersionAddress, VersionPayload } from '../../src/protocol/messages/version.js';
+import type { AddrPayload } from '../src/protocol/messages/addr.js';
+import type { AddrV2Entry, AddrV2Payload, KnownAddrNetwork } from '../src/protocol/messages/addrv2.js';
+import type { FeeFilterPayload } from '../src/protocol/messages/feefilter.js';
+import type { BlockHeader, HeadersPayload } from '../src/protocol/messages/headers.js';
+import type { Command, KnownMessage } from '../src/protocol/messages/index.js';
+import { type InventoryPayload, type InvItem, InvType } from '../src/protocol/messages/inventory.js';
+import type { LocatorPayload } from '../src/protocol/messages/locator.js';
+import type { NoncePayload } from '../src/protocol/messages/ping.js';
+import type { RejectPayload } from '../src/protocol/messages/reject.js';
+import type { SendCmpctPayload } from '../src/protocol/messages/sendcmpct.js';
+import type { VersionAddress, VersionPayload } from '../src/protocol/messages/version.js';
 
 // ---------------------------------------------------------------------------------------------
 // Integers

@@ -4,7 +4,7 @@
 // Extra arguments (`npm start -- --json`) go to bitcoin-node.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startBcoin } from '../test/peers/bcoin-harness.js';
+import { startBcoin } from '../testkit/bcoin-harness.js';
 
 const BIN = fileURLToPath(new URL('../bin/bitcoin-node.js', import.meta.url));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

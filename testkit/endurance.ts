@@ -13,18 +13,17 @@ import { clearTimeout, setImmediate, setTimeout } from 'node:timers';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { type Actor, createActor, type InspectionEvent, SimulatedClock } from 'xstate';
-import type { PeerInput } from '../../machines/peer/options.js';
-import type { DisconnectReason, LifecycleState, PeerEmitted, PeerOutput } from '../../machines/peer/types.js';
-import { lifecycleState, type PeerMachine } from '../../machines/peer.js';
-import { createPeerMachine } from '../../src/peer.js';
-import { decodePayload, encodeMessage, type OutgoingMessage } from '../../src/protocol/codec.js';
-import { Framer } from '../../src/protocol/framer.js';
-import type { Message } from '../../src/protocol/messages/index.js';
-import { NETWORKS } from '../../src/protocol/networks.js';
-import { makeVersion } from '../peers/scripted-peer.js';
+import type { PeerInput } from '../machines/peer/options.js';
+import type { DisconnectReason, LifecycleState, PeerEmitted, PeerOutput } from '../machines/peer/types.js';
+import { lifecycleState, type PeerMachine } from '../machines/peer.js';
+import { createPeerMachine } from '../src/peer.js';
+import { decodePayload, encodeMessage, type OutgoingMessage } from '../src/protocol/codec.js';
+import { Framer } from '../src/protocol/framer.js';
+import type { Message } from '../src/protocol/messages/index.js';
+import { NETWORKS } from '../src/protocol/networks.js';
+import { makeVersion } from './scripted-peer/index.js';
 
 export const MAGIC = NETWORKS.regtest.magic;
-export { openHandles, settle, testScope } from '../machines/harness.js';
 
 // ---------------------------------------------------------------------------------------------
 // Garbage collection and memory
