@@ -51,7 +51,8 @@ export const peerMachine = peerSetup.createMachine({
       description:
         'One TCP connection: the socket and the codec actors live exactly as long as this state, so leaving it for any reason closes the socket and cancels every timer of the connection.',
       type: 'parallel',
-      entry: 'beginAttempt',
+      entry: ['beginAttempt', 'registerNonce'],
+      exit: 'releaseNonce',
       invoke: [
         { id: 'codec', src: 'codec', input: ({ context }) => ({ network: context.options.network }) },
         {
@@ -80,10 +81,15 @@ export const peerMachine = peerSetup.createMachine({
           target: 'afterDisconnect',
           actions: { type: 'recordDisconnect', params: { reason: 'framing-error' } },
         },
-        'codec.invalid': {
-          target: 'afterDisconnect',
-          actions: { type: 'recordDisconnect', params: { reason: 'protocol-violation' } },
-        },
+        'codec.undecodable': [
+          // Core punishes oversized lists; any other payload that does not decode it drops and goes on.
+          {
+            guard: 'isPunishedPayload',
+            target: 'afterDisconnect',
+            actions: { type: 'recordDisconnect', params: { reason: 'protocol-violation' } },
+          },
+          { actions: 'emitDropped' },
+        ],
         STOP: {
           target: 'stopped',
           actions: [
@@ -124,7 +130,7 @@ export const peerMachine = peerSetup.createMachine({
             },
             handshaking: {
               description:
-                'Version handshake: their version and verack, in either order, within handshakeTimeout; anything else before version is ignored, as Core does.',
+                'Version handshake: their version, then their verack, within handshakeTimeout; anything before their version is ignored, as Core does.',
               type: 'parallel',
               entry: { type: 'emitLifecycle', params: { state: 'handshaking' } },
               after: {
@@ -134,7 +140,7 @@ export const peerMachine = peerSetup.createMachine({
                 },
               },
               on: {
-                'payload.wtxidrelay': { guard: 'versionReceived', actions: 'recordWtxidRelay' },
+                'payload.wtxidrelay': { guard: 'negotiatesWtxidRelay', actions: 'recordWtxidRelay' },
                 'payload.sendaddrv2': { guard: 'versionReceived', actions: 'recordAddrV2Wanted' },
               },
               onDone: 'connected',
@@ -181,7 +187,10 @@ export const peerMachine = peerSetup.createMachine({
                   description: "The peer's verack.",
                   initial: 'awaiting',
                   states: {
-                    awaiting: { description: 'No verack yet.', on: { 'payload.verack': 'received' } },
+                    awaiting: {
+                      description: 'No verack yet; one before their version is ignored, as Core does.',
+                      on: { 'payload.verack': { guard: 'versionReceived', target: 'received' } },
+                    },
                     received: { type: 'final', description: 'Verack in.' },
                   },
                 },

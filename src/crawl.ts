@@ -3,6 +3,7 @@ import { type CrawlMachine, crawlMachine } from '../machines/crawl.js';
 import type { CrawlInput, CrawlTarget } from '../machines/crawl/types.js';
 import type { PeerMachine } from '../machines/peer.js';
 import { isLocal, isRoutable } from './address-book.js';
+import { processNonces } from './nonces.js';
 import { createPeerMachine } from './peer.js';
 
 /**
@@ -35,6 +36,6 @@ export function createCrawl(
   const { peerMachine, ...actorOptions } = options;
   return createActor(createCrawlMachine(peerMachine), {
     ...actorOptions,
-    input: { classify: classifyTarget, ...input },
+    input: { classify: classifyTarget, ...input, peer: { nonces: processNonces, ...input.peer } },
   });
 }

@@ -30,6 +30,7 @@ export type {
   FrameSink,
   HeardAddress,
   LifecycleState,
+  NonceRegistry,
   PeerContext,
   PeerEmitted,
   PeerEvent,
@@ -89,3 +90,4 @@ export {
 } from './address-book.js';
 export { loadAddressBook, saveAddressBook } from './address-book-file.js';
 export { formatHost, formatHostPort } from './host-port.js';
+export { createNonceRegistry, processNonces } from './nonces.js';

@@ -4,6 +4,7 @@ import { lifecycleState, type PeerMachine, peerMachine } from '../machines/peer.
 import { frameCodec } from './actors/codec.js';
 import { tcpSocket } from './actors/socket.js';
 import { logger } from './log.js';
+import { processNonces } from './nonces.js';
 
 const log = logger('peer');
 
@@ -30,7 +31,7 @@ export interface StartPeerOptions extends Omit<ActorOptions<PeerMachine>, 'input
  */
 export function createPeer(input: PeerInput, options: StartPeerOptions = {}): PeerActor {
   const { machine = (defaultMachine ??= createPeerMachine()), ...actorOptions } = options;
-  const actor = createActor(machine, { ...actorOptions, input });
+  const actor = createActor(machine, { ...actorOptions, input: { nonces: processNonces, ...input } });
   if (log.enabled) {
     const name = `${input.host}:${input.port ?? ''}`;
     actor.on('state', (e) =>

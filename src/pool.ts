@@ -4,6 +4,7 @@ import type { PoolInput } from '../machines/pool/types.js';
 import type { PeerMachine } from '../machines/peer.js';
 import { AddressBook } from './address-book.js';
 import { createAddressBookActor } from './actors/address-book.js';
+import { processNonces } from './nonces.js';
 import { createPeerMachine } from './peer.js';
 
 /** What a pool is built with: its address book, where to save it, and the peer machine to spawn. */
@@ -35,5 +36,8 @@ export function createPool(
   options: PoolSetup & Omit<ActorOptions<PoolMachine>, 'input'> = {},
 ): PoolActor {
   const { book, file, peerMachine, ...actorOptions } = options;
-  return createActor(createPoolMachine({ book, file, peerMachine }), { ...actorOptions, input });
+  return createActor(createPoolMachine({ book, file, peerMachine }), {
+    ...actorOptions,
+    input: { ...input, peer: { nonces: processNonces, ...input.peer } },
+  });
 }

@@ -10,10 +10,15 @@ import type { HeardAddress, PeerContext, PeerEvent, PeerMessageEvent, RemoteInfo
 
 const UNSPECIFIED = { services: 0n, host: '::', port: 0 };
 
-export function randomNonce(random: () => number): bigint {
-  const high = BigInt(Math.floor(random() * 0x1_0000_0000));
-  const low = BigInt(Math.floor(random() * 0x1_0000_0000));
-  return (high << 32n) | low;
+/**
+ * A nonce for `version` or `ping` from a cryptographic source, never 0: Core ignores a pong of
+ * nonce 0, and a guessable version nonce would let a peer fake a self-connection.
+ */
+export function cryptoNonce(): bigint {
+  const words = new BigUint64Array(1);
+  do globalThis.crypto.getRandomValues(words);
+  while (words[0] === 0n);
+  return words[0]!;
 }
 
 export function versionMessage(context: PeerContext): OutgoingMessage {

@@ -1,6 +1,7 @@
 import { DEFAULT_USER_AGENT } from '../../src/package-info.js';
 import { PROTOCOL_VERSION } from '../../src/protocol/limits.js';
 import { NETWORKS, type NetworkName } from '../../src/protocol/networks.js';
+import { cryptoNonce } from './messages.js';
 import type { BackoffPolicy, PeerOptions } from './types.js';
 
 /** What callers may pass: everything but the address is optional. */
@@ -42,6 +43,7 @@ export function resolvePeerOptions(input: PeerInput): PeerOptions {
     ...DEFAULTS,
     now: () => performance.now(),
     random: Math.random,
+    nonce: cryptoNonce,
     ...stripUndefined(input),
     network,
     host: input.host,

@@ -9,11 +9,11 @@ import {
   heardFromAddrV2,
   messageEvent,
   payloadMessage,
-  randomNonce,
   remoteInfo,
   versionMessage,
 } from './messages.js';
 import { transmit } from './transmit.js';
+import { isPunishedDecodeError } from './undecodable.js';
 import { backoffDelay, type PeerInput } from './options.js';
 import type {
   CodecCommand,
@@ -63,7 +63,7 @@ export const peerSetup = setup({
     isSelfConnection: ({ context, event }) => {
       assertEvent(event, 'payload.version');
       const { nonce } = event.payload;
-      return nonce === context.nonce || (context.options.isOwnNonce?.(nonce) ?? false);
+      return nonce === context.nonce || (context.options.nonces?.has(nonce) ?? false);
     },
     isPeerVersionTooOld: ({ context, event }) => {
       assertEvent(event, 'payload.version');
@@ -75,10 +75,18 @@ export const peerSetup = setup({
       return (event.payload.services & required) !== required;
     },
     versionReceived: ({ context }) => context.remote !== null,
+    isPunishedPayload: ({ event }) => {
+      assertEvent(event, 'codec.undecodable');
+      return isPunishedDecodeError(event.error);
+    },
+    // Core: a pong of nonce 0 answers nothing ("Nonce zero").
     isExpectedPong: ({ context, event }) => {
       assertEvent(event, 'payload.pong');
-      return event.payload.nonce === context.pingNonce;
+      return event.payload.nonce !== 0n && event.payload.nonce === context.pingNonce;
     },
+    // BIP339: wtxidrelay means something only when both sides speak 70016 or later.
+    negotiatesWtxidRelay: ({ context }) =>
+      context.remote !== null && Math.min(context.remote.version, context.options.protocolVersion) >= WTXID_RELAY_VERSION,
     lostEstablishedUnderStop: ({ context }) => context.established && context.options.onDisconnect === 'stop',
     lostEstablishedUnderIdle: ({ context }) => context.established && context.options.onDisconnect === 'idle',
     canRetry: ({ context }) => context.retries < context.maxRetries,
@@ -89,7 +97,7 @@ export const peerSetup = setup({
   actions: {
     beginAttempt: assign(({ context }) => ({
       attempts: context.attempts + 1,
-      nonce: randomNonce(context.options.random),
+      nonce: context.options.nonce(),
       established: false,
       socketOpen: false,
       remote: null,
@@ -115,6 +123,9 @@ export const peerSetup = setup({
       };
     }),
     markSocketOpen: assign({ socketOpen: true }),
+    // The process's connections see each other's nonces while they last, to spot a connection to ourselves.
+    registerNonce: ({ context }) => context.options.nonces?.add(context.nonce),
+    releaseNonce: ({ context }) => context.options.nonces?.delete(context.nonce),
     recordUserStop: assign({ stopReason: 'user-stop' as const }),
     recordStopDisconnected: assign({ stopReason: 'disconnected' as const }),
     recordStopMaxRetries: assign({ stopReason: 'max-retries' as const }),
@@ -138,7 +149,7 @@ export const peerSetup = setup({
       remote: ({ context }) => context.remote && { ...context.remote, wtxidRelay: true },
     }),
     recordPingSent: assign(({ context }) => ({
-      pingNonce: randomNonce(context.options.random),
+      pingNonce: context.options.nonce(),
       pingSentAt: context.options.now(),
     })),
     recordRtt: assign(({ context }) => {
@@ -153,7 +164,7 @@ export const peerSetup = setup({
     sendVerack: enqueueActions(({ enqueue }) => transmit(enqueue, { command: 'verack', payload: {} })),
     // BIP339 and BIP155 are negotiated between version and verack, and only with peers that know them.
     sendNegotiation: enqueueActions(({ context, enqueue }) => {
-      if ((context.remote?.version ?? 0) < WTXID_RELAY_VERSION) return;
+      if (Math.min(context.remote?.version ?? 0, context.options.protocolVersion) < WTXID_RELAY_VERSION) return;
       transmit(enqueue, { command: 'wtxidrelay', payload: {} });
       transmit(enqueue, { command: 'sendaddrv2', payload: {} });
     }),
@@ -214,7 +225,7 @@ export const peerSetup = setup({
       minMs: context.rtt.minMs!,
     })),
     emitDropped: emit(({ event }) => {
-      assertEvent(event, 'codec.dropped');
+      assertEvent(event, ['codec.dropped', 'codec.undecodable']);
       return { type: 'dropped' as const, error: event.error };
     }),
     emitSendRejected: emit(({ event }) => {

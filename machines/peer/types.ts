@@ -26,6 +26,13 @@ export type LifecycleState =
   | 'backoff'
   | 'stopped';
 
+/** A set of version nonces shared by connections that must recognise each other. */
+export interface NonceRegistry {
+  add(nonce: bigint): void;
+  delete(nonce: bigint): void;
+  has(nonce: bigint): boolean;
+}
+
 /** Whether we dialled the peer (`outbound`) or it dialled us (`inbound`). */
 export type PeerRole = 'outbound' | 'inbound';
 
@@ -73,10 +80,16 @@ export interface PeerOptions {
   maxSendBufferBytes: number;
   /** The clock for RTTs and timestamps; tests pass their simulated clock's `now`. */
   now: () => number;
-  /** Random source for nonces and jitter, in [0, 1). */
+  /** Random source for backoff jitter, in [0, 1). */
   random: () => number;
-  /** Whether a remote `version` nonce is one of ours (a connection to ourselves). */
-  isOwnNonce?: (nonce: bigint) => boolean;
+  /** Source of version and ping nonces: cryptographic and never 0 unless a test says otherwise. */
+  nonce: () => bigint;
+  /**
+   * The version nonces of every connection of this process (Core's `CheckIncomingNonce`): a peer
+   * whose version carries one of them is ourselves. createPeer, the pool, the crawl and the
+   * listener share one by default; a machine made without it knows only its own nonce.
+   */
+  nonces?: NonceRegistry;
   /** For the inbound role: the accepted connection, handed to the socket actor untouched. */
   accepted?: unknown;
   /**
@@ -179,8 +192,8 @@ export type CodecEvent =
   | { type: 'codec.dropped'; error: ProtocolError }
   /** The stream cannot be trusted any more (wrong magic, oversized payload). */
   | { type: 'codec.fatal'; error: ProtocolError }
-  /** A payload that failed to decode: a protocol violation. */
-  | { type: 'codec.invalid'; error: ProtocolError };
+  /** A well-framed message whose payload does not decode; the stream goes on. */
+  | { type: 'codec.undecodable'; error: ProtocolError };
 
 export type CommandEvent =
   | { type: 'CONNECT' }

@@ -47,8 +47,10 @@ export const frameCodec = fromCallback<CodecCommand, CodecInput>(({ input, sendB
               ? { type: 'payload.unknown', command: message.command, payload: message.payload }
               : ({ type: `payload.${message.command}`, payload: message.payload } as PeerEvent);
         } catch (error) {
-          log('invalid %s: %s', frame.command, (error as Error).message);
-          return fail({ type: 'codec.invalid', error: asProtocolError(error, frame.command) });
+          // Whether this ends the connection is the chart's call (Core drops most such messages).
+          log('undecodable %s: %s', frame.command, (error as Error).message);
+          sendBack({ type: 'codec.undecodable', error: asProtocolError(error, frame.command) });
+          continue;
         }
         sendBack(event);
       } else if (frame.type === 'dropped') {

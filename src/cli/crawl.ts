@@ -11,6 +11,7 @@ import { createResolver, type HostResolver } from '../dns.js';
 import type { Network } from '../protocol/networks.js';
 import type { CommandIo } from './connect.js';
 import { formatOptions, integerOption, networkOption, PEER_OPTIONS, parseCommandLine, parseEndpoint } from './options.js';
+import { sanitise } from './sanitise.js';
 import { onStopSignal } from './stop-signals.js';
 import { EXIT_GAVE_UP, EXIT_OK, UsageError } from './usage-error.js';
 
@@ -66,7 +67,7 @@ function summarise(summary: CrawlSummary, written: number): string {
     Object.entries(tally)
       .sort((a, b) => b[1] - a[1])
       .slice(0, 10)
-      .map(([k, n]) => `${n} ${k}`)
+      .map(([k, n]) => `${n} ${sanitise(k)}`)
       .join(', ') || 'none';
   const unreachable = Object.values(summary.unreachable).reduce((a, b) => a + b, 0);
   return [

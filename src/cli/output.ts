@@ -1,5 +1,6 @@
 import { styleText } from 'node:util';
 import type { PeerEmitted, PeerOutput } from '../../machines/peer/types.js';
+import { sanitise } from './sanitise.js';
 
 /** Where a command's lines go: JSON Lines for programs, aligned coloured lines for people. */
 export interface Reporter {
@@ -100,7 +101,7 @@ export function humanReporter({ stdout, env }: ReporterStreams): Reporter {
           line(
             peer,
             paint('bold', 'peer'.padEnd(12)),
-            `${e.remote.userAgent} version ${e.remote.version}, services 0x${e.remote.services.toString(16)}, height ${e.remote.startHeight}`,
+            `${sanitise(e.remote.userAgent)} version ${e.remote.version}, services 0x${e.remote.services.toString(16)}, height ${e.remote.startHeight}`,
           );
           return;
         case 'message':
@@ -113,11 +114,12 @@ export function humanReporter({ stdout, env }: ReporterStreams): Reporter {
         case 'rtt':
           line(peer, 'ping'.padEnd(12), `rtt ${e.lastMs.toFixed(1)} ms (min ${e.minMs.toFixed(1)} ms)`);
           return;
+        // Messages may quote what the peer sent (its user agent, a command name).
         case 'disconnect':
-          line(peer, paint('yellow', 'disconnect'.padEnd(12)), `${e.reason}: ${e.message}`);
+          line(peer, paint('yellow', 'disconnect'.padEnd(12)), `${e.reason}: ${sanitise(e.message)}`);
           return;
         case 'dropped':
-          line(peer, paint('yellow', 'dropped'.padEnd(12)), e.error.message);
+          line(peer, paint('yellow', 'dropped'.padEnd(12)), sanitise(e.error.message));
           return;
         default:
           return;

@@ -43,3 +43,30 @@ describe('bitcoin-node options', () => {
     }
   });
 });
+
+describe('what a peer says, on a terminal', () => {
+  it('reaches the human output only as safe characters (Core SanitizeString); JSON keeps it exact', async () => {
+    const hostile = '/evil\x1b[2J\x07:1.0/\r\n';
+    const peer = await startScriptedPeer({ version: { userAgent: hostile } });
+    try {
+      const human = startCli(['connect', peer.address, '--network', 'regtest']);
+      await human.waitForStdout(/connected/);
+      human.child.kill('SIGINT');
+      const { stdout } = await human.exit;
+      expect(stdout).toContain('/evil2J:1.0/ version');
+      expect(stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+
+      const json = startCli(['connect', peer.address, '--network', 'regtest', '--json']);
+      await json.waitForStdout(/"type":"handshake"/);
+      json.child.kill('SIGINT');
+      const handshake = (await json.exit).stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { type: string; userAgent?: string })
+        .find((l) => l.type === 'handshake');
+      expect(handshake?.userAgent).toBe(hostile);
+    } finally {
+      await peer.close();
+    }
+  });
+});

@@ -170,10 +170,10 @@ describe('fuzz: a connected machine over an in-memory socket', () => {
         `heap ${mb(before.heap)} → ${mb(after.heap)}, buffers ${mb(before.buffers)} → ${mb(after.buffers)}`,
     );
     // Every ending is exercised, not just the easy one.
-    for (const count of Object.values(ends)) expect(count).toBeGreaterThan(MEMORY_RUNS / 20);
+    for (const count of Object.values(ends)) expect(count).toBeGreaterThan(MEMORY_RUNS / 60);
     expect(after.heap - before.heap).toBeLessThan(8 * MB);
     expect(after.buffers - before.buffers).toBeLessThan(8 * MB);
-  });
+  }, 60_000);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -245,7 +245,7 @@ describe('fuzz: a connected machine over loopback TCP, against the scripted peer
       await conn.closed;
     }
     console.log(`fuzz (tcp): ${TCP_SESSIONS} sessions: ${JSON.stringify(ends)}`);
-    for (const count of Object.values(ends)) expect(count).toBeGreaterThan(TCP_SESSIONS / 20);
+    for (const count of Object.values(ends)) expect(count).toBeGreaterThan(TCP_SESSIONS / 60);
     await peer.close();
     await expectNoHandlesLeft();
   }, 60_000);
@@ -313,16 +313,16 @@ const VECTORS: { name: string; chunks: Buffer[]; end: Expected['end']; pongs: nu
     pongs: 0,
   },
   {
-    name: 'an inv counting 3 items in a 5-byte (non-canonical) CompactSize',
-    chunks: [frame(MAGIC, 'inv', Buffer.concat([Buffer.from([0xfe, 3, 0, 0, 0]), Buffer.alloc(3 * 36)]))],
-    end: 'protocol-violation',
-    pongs: 0,
+    name: 'an inv counting 3 items in a 5-byte (non-canonical) CompactSize is dropped, as Core drops it',
+    chunks: [frame(MAGIC, 'inv', Buffer.concat([Buffer.from([0xfe, 3, 0, 0, 0]), Buffer.alloc(3 * 36)])), ping(12n)],
+    end: 'connected',
+    pongs: 1,
   },
   {
-    name: 'a ping with a 7-byte nonce (checksum valid)',
-    chunks: [frame(MAGIC, 'ping', Buffer.alloc(7))],
-    end: 'protocol-violation',
-    pongs: 0,
+    name: 'a ping with a 7-byte nonce (checksum valid) is dropped, and the next ping answered',
+    chunks: [frame(MAGIC, 'ping', Buffer.alloc(7)), ping(13n)],
+    end: 'connected',
+    pongs: 1,
   },
   {
     name: 'a ping, then half of a 4,000,000-byte block that never completes',

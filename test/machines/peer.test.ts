@@ -14,6 +14,7 @@ import { type MemoryEnd, MemoryNetwork, memoryPeerMachine } from '../../testkit/
 import {
   type ScriptedPeer,
   type ScriptedPeerOptions,
+  makeVersion,
   startMemoryPeer,
   VALID_PING_NONCE,
 } from '../../testkit/scripted-peer/index.js';
@@ -285,7 +286,6 @@ describe('faults', () => {
     ['garbage', 'framing-error'],
     ['wrong-magic', 'framing-error'],
     ['oversized', 'framing-error'],
-    ['malformed-version', 'protocol-violation'],
     ['old-version', 'peer-version-too-old'],
     ['echo-nonce', 'self-connection'],
     ['normal', 'missing-services', { requiredServices: Services.COMPACT_FILTERS }],
@@ -377,7 +377,7 @@ describe('faults', () => {
     await expectNothingLeft(r);
   });
 
-  it('a payload that fails to decode after the handshake is a protocol violation', async () => {
+  it('an inv over 50,000 entries is a protocol violation (Core: Misbehaving)', async () => {
     const peer = await scripted();
     const r = connectTo(peer);
     await r.waitForState('connected');
@@ -385,6 +385,88 @@ describe('faults', () => {
     const tooMany = Buffer.from([0xfd, 0x51, 0xc3]); // inv count 50,001, no entries
     conn.sendRaw(frame(MAGIC, 'inv', tooMany));
     expect(await r.done).toEqual({ reason: 'disconnected', cause: 'protocol-violation', retries: 0 });
+    await expectNothingLeft(r, peer);
+  });
+
+  it('any other payload that fails to decode is dropped, reported typed, and the connection kept (as Core)', async () => {
+    const peer = await scripted();
+    const r = connectTo(peer);
+    await r.waitForState('connected');
+    const conn = await peer.waitForConnection();
+    conn.sendRaw(frame(MAGIC, 'ping', Buffer.alloc(7))); // a nonce one byte short
+    conn.sendRaw(frame(MAGIC, 'headers', Buffer.from([0x01, 0x00]))); // one header announced, none there
+    await r.until((e) => e.filter((x) => x.type === 'dropped').length === 2);
+    expect(r.of('dropped').map((d) => [d.error.command, d.error.code])).toEqual([
+      ['ping', 'truncated'],
+      ['headers', 'truncated'],
+    ]);
+    conn.send({ command: 'ping', payload: { nonce: 42n } });
+    await peer.waitFor('pong', (m) => m.payload.nonce === 42n);
+    expect(r.actor.getSnapshot().matches({ session: { link: 'connected' } })).toBe(true);
+    r.actor.send({ type: 'STOP' });
+    await r.done;
+    await expectNothingLeft(r, peer);
+  });
+
+  it('a version that does not decode is dropped: the handshake times out (Core ignores it)', async () => {
+    const peer = await scripted({ behaviour: 'malformed-version' });
+    const r = connectTo(peer, { handshakeTimeoutMs: 30_000 });
+    await r.until((e) => e.some((x) => x.type === 'dropped'));
+    expect(r.of('dropped')[0]?.error).toMatchObject({ command: 'version', code: 'truncated' });
+    r.clock.increment(30_000);
+    expect(await r.done).toEqual({ reason: 'max-retries', cause: 'handshake-timeout', retries: 0 });
+    await expectNothingLeft(r, peer);
+  });
+
+  it('a verack before their version is ignored, as Core does: the handshake waits for a verack after it', async () => {
+    const peer = await scripted({ behaviour: 'silent' });
+    const r = connectTo(peer, { handshakeTimeoutMs: 30_000 });
+    const conn = await peer.waitForConnection();
+    await peer.waitFor('version');
+    conn.send({ command: 'verack', payload: {} });
+    conn.send({ command: 'version', payload: makeVersion() });
+    await peer.waitFor('verack');
+    await settle();
+    expect(r.states()).not.toContain('connected');
+    conn.send({ command: 'verack', payload: {} });
+    await r.waitForState('connected');
+    r.actor.send({ type: 'STOP' });
+    await r.done;
+    await expectNothingLeft(r, peer);
+  });
+
+  it('a version with only its first fields completes a handshake (Core reads the rest while bytes remain)', async () => {
+    const peer = await scripted({ behaviour: 'silent' });
+    const r = connectTo(peer);
+    const conn = await peer.waitForConnection();
+    await peer.waitFor('version');
+    // version, services, time and the receiver's address: 46 bytes, nothing after.
+    const short = Buffer.alloc(46);
+    short.writeInt32LE(70001, 0);
+    short.writeBigUInt64LE(1n, 4);
+    short.writeBigInt64LE(1_700_000_000n, 12);
+    conn.sendRaw(frame(MAGIC, 'version', short));
+    conn.send({ command: 'verack', payload: {} });
+    await r.waitForState('connected');
+    expect(r.of('handshake')[0]?.remote).toMatchObject({ version: 70001, services: 1n, userAgent: '', startHeight: 0, relay: true, nonce: 0n });
+    r.actor.send({ type: 'STOP' });
+    await r.done;
+    await expectNothingLeft(r, peer);
+  });
+
+  it('a pong of nonce 0 answers nothing: our ping stays out until its own pong', async () => {
+    const peer = await scripted({ behaviour: 'no-pong' });
+    const r = connectTo(peer, { nonce: () => 7n });
+    await r.waitForState('connected');
+    const conn = await peer.waitForConnection();
+    await peer.waitFor('ping');
+    conn.send({ command: 'pong', payload: { nonce: 0n } });
+    await settle();
+    expect(r.of('rtt')).toEqual([]);
+    conn.send({ command: 'pong', payload: { nonce: 7n } });
+    await r.until((e) => e.some((x) => x.type === 'rtt'));
+    r.actor.send({ type: 'STOP' });
+    await r.done;
     await expectNothingLeft(r, peer);
   });
 

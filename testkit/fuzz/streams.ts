@@ -5,13 +5,15 @@
  * flipped, frames cut, declared lengths and commands changed, checksums fixed up so that the
  * decoders see the damage, garbage spliced in), cut into chunks anywhere. `predict` says what a
  * connected machine must do with such a stream, from the framer and decoders alone: the first
- * fatal framing error ends it with framing-error, the first payload that fails to decode (or a
+ * fatal framing error ends it with framing-error, the first oversized list Core punishes (or a
  * wtxidrelay/sendaddrv2 after verack) with protocol-violation, and the pings before that are
- * answered; otherwise it stays connected.
+ * answered; other payloads that fail to decode are dropped; otherwise it stays connected.
  */
 import fc from 'fast-check';
+import { isPunishedDecodeError } from '../../machines/peer/undecodable.js';
 import { decodePayload, encodeMessage } from '../../src/protocol/codec.js';
 import { Framer } from '../../src/protocol/framer.js';
+import { ProtocolError } from '../../src/protocol/errors.js';
 import { checksum } from '../../src/protocol/hash.js';
 import { HEADER_SIZE } from '../../src/protocol/header.js';
 import { MAX_PROTOCOL_MESSAGE_LENGTH } from '../../src/protocol/limits.js';
@@ -171,7 +173,7 @@ export interface Expected {
    * answers at least these (see the vector 'a ping and the end in one read' for the others).
    */
   pingsBeforeEndChunk: number;
-  /** Frames dropped (bad checksum, invalid command) before the end. */
+  /** Messages dropped (bad checksum, invalid command, a payload that does not decode) before the end. */
   dropped: number;
   /** addr/addrv2 batches before the end. */
   addressBatches: number;
@@ -202,8 +204,11 @@ export function predict(chunks: readonly Buffer[]): Expected {
       let message;
       try {
         message = decodePayload(event.command, event.payload);
-      } catch {
-        return end('protocol-violation');
+      } catch (error) {
+        // As Core: oversized lists end the connection, any other undecodable payload is dropped.
+        if (error instanceof ProtocolError && isPunishedDecodeError(error)) return end('protocol-violation');
+        expected.dropped++;
+        continue;
       }
       expected.messages++;
       if ('unknown' in message) continue;

@@ -38,17 +38,32 @@ const writeVersionAddress = (w: Writer, a: VersionAddress): void => {
   w.u16be(a.port);
 };
 
+/** What an old or terse peer leaves out of its version: Core reads these only while bytes remain. */
+const UNSPECIFIED_ADDRESS: VersionAddress = { services: 0n, host: '::', port: 0 };
+
+/**
+ * Reads a `version` as Core does (`ProcessMessage`, "version"): the version, services, time and the
+ * receiver's address are required; the sender's address and nonce, the user agent, the start
+ * height and the relay flag are each read only while bytes remain, and default to nothing.
+ */
 export function decodeVersion(r: Reader): VersionPayload {
   const payload: VersionPayload = {
     version: r.i32('version'),
     services: r.u64('services'),
     timestamp: r.i64('timestamp'),
     receiver: readVersionAddress(r),
-    sender: readVersionAddress(r),
-    nonce: r.u64('nonce'),
-    userAgent: r.varString(MAX_SUBVERSION_LENGTH, 'user agent'),
-    startHeight: r.i32('start height'),
+    sender: UNSPECIFIED_ADDRESS,
+    nonce: 0n,
+    userAgent: '',
+    startHeight: 0,
   };
+  if (r.remaining === 0) return payload;
+  payload.sender = readVersionAddress(r);
+  payload.nonce = r.u64('nonce');
+  if (r.remaining === 0) return payload;
+  payload.userAgent = r.varString(MAX_SUBVERSION_LENGTH, 'user agent');
+  if (r.remaining === 0) return payload;
+  payload.startHeight = r.i32('start height');
   if (r.remaining > 0) payload.relay = r.bool('relay');
   return payload;
 }
