@@ -6,9 +6,15 @@ export type ProtocolErrorCode =
   // framing: the stream itself is broken, the connection must end
   | 'bad-magic'
   | 'oversized-payload'
+  // v2 (BIP324) framing: the stream cannot go on either
+  | 'v2-decrypt-failed'
+  | 'v2-no-terminator'
+  | 'v2-peer-speaks-v1'
+  | 'v2-bad-key'
   // framing: one message is dropped, the stream goes on
   | 'bad-checksum'
   | 'bad-command'
+  | 'v2-unknown-message-id'
   // payload decoding
   | 'truncated'
   | 'non-canonical-compact-size'
@@ -17,7 +23,8 @@ export type ProtocolErrorCode =
   | 'invalid-field'
   | 'trailing-bytes'
   // encoding
-  | 'unencodable';
+  | 'unencodable'
+  | 'v2-not-ready';
 
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';
@@ -33,6 +40,13 @@ export class ProtocolError extends Error {
 }
 
 /** Framing errors after which the byte stream cannot be trusted; Bitcoin Core disconnects on them. */
-export const FATAL_FRAMING_CODES: ReadonlySet<ProtocolErrorCode> = new Set(['bad-magic', 'oversized-payload']);
+export const FATAL_FRAMING_CODES: ReadonlySet<ProtocolErrorCode> = new Set([
+  'bad-magic',
+  'oversized-payload',
+  'v2-decrypt-failed',
+  'v2-no-terminator',
+  'v2-peer-speaks-v1',
+  'v2-bad-key',
+]);
 
 export const isProtocolError = (value: unknown): value is ProtocolError => value instanceof ProtocolError;
