@@ -1,30 +1,25 @@
 // ChaCha20-Poly1305 (RFC 8439 §2.8): plain JavaScript for small messages, node:crypto (OpenSSL) for the rest.
 //
-// Measured on the 2-core development machine (Node 20, one encrypt + one decrypt per round, shared and
-// noisy, so only the ratios mean much):
-//   plaintext   node:crypto      @noble/ciphers   this file's JS
-//   9 bytes     100–130 k/s      46–54 k/s        see JS_MAX_PLAINTEXT
-//   1,000 B     60 k/s           20–33 k/s
-//   16 KB       320–550 MB/s     67–74 MB/s
-//   1 MB        375–525 MB/s     64–84 MB/s
-// OpenSSL wins on bulk by a wide margin; on small messages its fixed cost per call (a cipher object, key
-// setup, four calls across the native boundary) dominates, and a lean JavaScript path is faster there.
-// @noble/ciphers is slower than both everywhere (it validates and copies its inputs on every call), so it
-// is not used. The crossover, JS_MAX_PLAINTEXT, comes from `bench/v2.ts` (module `v2`).
+// Measured with `npm run bench -- v2` (one seal + one open, µs, on the shared 2-core machine under a
+// load of about 15, so only the ratios within a run mean much; re-measure on a quiet machine):
+//   plaintext bytes    16     64    128    256    384    512   1024   4096
+//   this file's JS    7.7    6.5   11.3   17.7   26.8   33.2   69.1  241.7
+//   OpenSSL          39.3   36.1   31.9   33.5   25.6   33.6   37.7   55.5
+// OpenSSL's fixed cost per message (a cipher object, key setup, several calls across the native
+// boundary) dominates small messages, where JavaScript is 2–6× faster; from about 384 bytes on its speed
+// per byte wins, by 4× at 4 KB. An earlier run of the same comparison, and @noble/ciphers (9 bytes:
+// 46–54 k rounds/s against OpenSSL's 100–130 k; 1 MB: 64–84 MB/s against 375–525 MB/s), gave the same
+// picture; @noble/ciphers is slower than both everywhere (it validates and copies its inputs on every
+// call), so it is not used. JS_MAX_PLAINTEXT sits at the crossover.
 import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { endianness } from 'node:os';
 import { CHACHA_BLOCK_SIZE, chacha20Block } from './chacha20.js';
 import { aeadTag, TAG_SIZE } from './poly1305.js';
 
 /** Bytes the AEAD adds to a plaintext: the Poly1305 tag. */
 export const AEAD_EXPANSION = TAG_SIZE;
 
-/**
- * Plaintexts up to this many bytes are sealed and opened in JavaScript; longer ones by OpenSSL.
- * The JavaScript path reads the keystream bytes straight out of its words, which assumes a
- * little-endian host; on a big-endian one everything goes to OpenSSL.
- */
-export const JS_MAX_PLAINTEXT = endianness() === 'LE' ? 384 : -1;
+/** Plaintexts up to this many bytes are sealed and opened in JavaScript; longer ones by OpenSSL. */
+export const JS_MAX_PLAINTEXT = 384;
 
 // Keystream and one-time-key scratch: every call is synchronous, so one of each is enough.
 const keystream = new Uint8Array(CHACHA_BLOCK_SIZE);
@@ -54,18 +49,8 @@ export function aeadSeal(
 ): void {
   let length = 0;
   for (const part of parts) length += part.length;
-  if (length > JS_MAX_PLAINTEXT) {
-    sealNative(length, key.bytes, n0, n1, n2, aad, parts, out, offset);
-    return;
-  }
-  let at = offset;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  chacha20Block(key.words, 0, n0, n1, n2, oneTimeKey, 0);
-  xorKeystream(key.words, n0, n1, n2, out, offset, out, offset, length);
-  aeadTag(oneTimeKey, aad, out, offset, length, out, offset + length);
+  const path = length > JS_MAX_PLAINTEXT ? AEAD_PATHS.native : AEAD_PATHS.js;
+  path.seal(key, n0, n1, n2, aad, parts, out, offset);
 }
 
 /**
@@ -80,9 +65,49 @@ export function aeadOpen(
   aad: Uint8Array,
   sealed: Uint8Array,
 ): Buffer | null {
+  const path = sealed.length - TAG_SIZE > JS_MAX_PLAINTEXT ? AEAD_PATHS.native : AEAD_PATHS.js;
+  return path.open(key, n0, n1, n2, aad, sealed);
+}
+
+/** One implementation of the AEAD: `seal` and `open` with the signatures of aeadSeal and aeadOpen. */
+export interface AeadPath {
+  seal(
+    key: AeadKey,
+    n0: number,
+    n1: number,
+    n2: number,
+    aad: Uint8Array,
+    parts: readonly Uint8Array[],
+    out: Uint8Array,
+    offset: number,
+  ): void;
+  open(key: AeadKey, n0: number, n1: number, n2: number, aad: Uint8Array, sealed: Uint8Array): Buffer | null;
+}
+
+function sealJs(
+  key: AeadKey,
+  n0: number,
+  n1: number,
+  n2: number,
+  aad: Uint8Array,
+  parts: readonly Uint8Array[],
+  out: Uint8Array,
+  offset: number,
+): void {
+  let at = offset;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  const length = at - offset;
+  chacha20Block(key.words, 0, n0, n1, n2, oneTimeKey, 0);
+  xorKeystream(key.words, n0, n1, n2, out, offset, out, offset, length);
+  aeadTag(oneTimeKey, aad, out, offset, length, out, offset + length);
+}
+
+function openJs(key: AeadKey, n0: number, n1: number, n2: number, aad: Uint8Array, sealed: Uint8Array): Buffer | null {
   const length = sealed.length - TAG_SIZE;
   if (length < 0) return null;
-  if (length > JS_MAX_PLAINTEXT) return openNative(key.bytes, n0, n1, n2, aad, sealed, length);
   chacha20Block(key.words, 0, n0, n1, n2, oneTimeKey, 0);
   aeadTag(oneTimeKey, aad, sealed, 0, length, expectedTag, 0);
   // Every byte is compared whatever the first difference, so the time taken says nothing about the tag.
@@ -121,8 +146,7 @@ function nonceOf(n0: number, n1: number, n2: number): Buffer {
 }
 
 function sealNative(
-  length: number,
-  key: Buffer,
+  key: AeadKey,
   n0: number,
   n1: number,
   n2: number,
@@ -131,7 +155,9 @@ function sealNative(
   out: Uint8Array,
   offset: number,
 ): void {
-  const cipher = createCipheriv('chacha20-poly1305', key, nonceOf(n0, n1, n2), { authTagLength: TAG_SIZE });
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const cipher = createCipheriv('chacha20-poly1305', key.bytes, nonceOf(n0, n1, n2), { authTagLength: TAG_SIZE });
   if (aad.length > 0) cipher.setAAD(aad, { plaintextLength: length });
   let at = offset;
   // One update per part: the payload is never copied into a contents buffer first.
@@ -146,15 +172,16 @@ function sealNative(
 }
 
 function openNative(
-  key: Buffer,
+  key: AeadKey,
   n0: number,
   n1: number,
   n2: number,
   aad: Uint8Array,
   sealed: Uint8Array,
-  length: number,
 ): Buffer | null {
-  const decipher = createDecipheriv('chacha20-poly1305', key, nonceOf(n0, n1, n2), { authTagLength: TAG_SIZE });
+  const length = sealed.length - TAG_SIZE;
+  if (length < 0) return null;
+  const decipher = createDecipheriv('chacha20-poly1305', key.bytes, nonceOf(n0, n1, n2), { authTagLength: TAG_SIZE });
   if (aad.length > 0) decipher.setAAD(aad, { plaintextLength: length });
   decipher.setAuthTag(sealed.subarray(length));
   const plaintext = decipher.update(sealed.subarray(0, length));
@@ -165,3 +192,9 @@ function openNative(
   }
   return plaintext;
 }
+
+/** Each implementation alone, whatever the size: for the tests and the benchmark that sets JS_MAX_PLAINTEXT. */
+export const AEAD_PATHS: { readonly js: AeadPath; readonly native: AeadPath } = {
+  js: { seal: sealJs, open: openJs },
+  native: { seal: sealNative, open: openNative },
+};

@@ -44,8 +44,13 @@ export interface V2TransportOptions {
   readonly magic: Uint8Array;
   /** Source of the private key and the garbage; the default is node:crypto's. */
   readonly randomBytes?: RandomBytes;
-  /** A fixed key pair instead of a fresh one: for tests and vectors. */
-  readonly key?: EllSwiftKeyPair;
+  /**
+   * The key to use instead of a fresh one. An EphemeralKey from `generateEllSwiftKey()` is taken as it
+   * is: keys generated ahead, in idle time, take key generation (about half of one side's handshake
+   * cost) off the connection's critical path. A bare pair (tests, vectors) is checked first. Never use
+   * a key for two connections.
+   */
+  readonly key?: EllSwiftKeyPair | EphemeralKey;
   /** Fixed garbage (at most 4095 bytes) instead of a random length of random bytes: for tests. */
   readonly garbage?: Uint8Array;
   /**
@@ -112,7 +117,8 @@ export class V2Transport {
     this.magic = Buffer.from(options.magic);
     this.random = options.randomBytes ?? cryptoRandomBytes;
     this.garbageWithKey = options.role === 'responder' || options.garbageWithKey === true;
-    const key = options.key ? ephemeralKeyFrom(options.key) : generateEllSwiftKey(this.random);
+    const given = options.key;
+    const key = given ? ('ecdh' in given ? given : ephemeralKeyFrom(given)) : generateEllSwiftKey(this.random);
     this.ephemeral = key;
     this.ourKey = Buffer.from(key.ellswift);
     if (options.garbage && options.garbage.length > MAX_GARBAGE_SIZE) {

@@ -7,7 +7,7 @@
 import { createCipheriv, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { aeadOpen, aeadSeal, JS_MAX_PLAINTEXT } from '../../../src/protocol/v2/aead.js';
+import { AEAD_PATHS, aeadOpen, aeadSeal, JS_MAX_PLAINTEXT } from '../../../src/protocol/v2/aead.js';
 import { chacha20Block, chacha20Keystream, keyWords } from '../../../src/protocol/v2/chacha20.js';
 import {
   FSChaCha20,
@@ -166,31 +166,39 @@ describe('ChaCha20-Poly1305 AEAD', () => {
     });
   }
 
-  it('both paths agree with OpenSSL on either side of the crossover, and reject any flipped bit', () => {
+  it('each path alone, and the dispatch, agree with OpenSSL at every size, and reject any flipped bit', () => {
     expect(JS_MAX_PLAINTEXT).toBeGreaterThan(0);
     const sizes = [0, 1, 15, 16, 17, 63, 64, 65, 200, JS_MAX_PLAINTEXT - 1, JS_MAX_PLAINTEXT, JS_MAX_PLAINTEXT + 1, 3000];
-    for (const size of sizes) {
-      for (const aadSize of [0, 5, 16, 33]) {
-        const key = randomBytes(32);
-        const nonce = randomBytes(12);
-        const aad = randomBytes(aadSize);
-        const pt = randomBytes(size);
-        const expected = opensslSeal(key, nonce, aad, pt);
-        const out = Buffer.alloc(size + 16);
-        const [n0, n1, n2] = nonceWords(nonce);
-        aeadSeal(aeadKey(key), n0, n1, n2, aad, [pt], out, 0);
-        expect(out.equals(expected), `${size} bytes, aad ${aadSize}`).toBe(true);
-        expect(aeadOpen(aeadKey(key), n0, n1, n2, aad, expected)?.equals(pt)).toBe(true);
-        const bit = (size * 7 + aadSize) % (expected.length * 8);
-        const flipped = Buffer.from(expected);
-        flipped[bit >> 3]! ^= 1 << (bit & 7);
-        expect(aeadOpen(aeadKey(key), n0, n1, n2, aad, flipped), `flip ${bit} of ${size}`).toBeNull();
-        if (aadSize > 0) {
-          const otherAad = Buffer.from(aad);
-          otherAad[0]! ^= 0x80;
-          expect(aeadOpen(aeadKey(key), n0, n1, n2, otherAad, expected)).toBeNull();
+    const paths = [
+      ['js', AEAD_PATHS.js.seal, AEAD_PATHS.js.open],
+      ['native', AEAD_PATHS.native.seal, AEAD_PATHS.native.open],
+      ['dispatch', aeadSeal, aeadOpen],
+    ] as const;
+    for (const [name, seal, open] of paths) {
+      for (const size of sizes) {
+        for (const aadSize of [0, 5, 16, 33]) {
+          const key = randomBytes(32);
+          const nonce = randomBytes(12);
+          const aad = randomBytes(aadSize);
+          const pt = randomBytes(size);
+          const expected = opensslSeal(key, nonce, aad, pt);
+          const out = Buffer.alloc(size + 16);
+          const [n0, n1, n2] = nonceWords(nonce);
+          seal(aeadKey(key), n0, n1, n2, aad, [pt.subarray(0, 3), pt.subarray(3)], out, 0);
+          expect(out.equals(expected), `${name}: ${size} bytes, aad ${aadSize}`).toBe(true);
+          expect(open(aeadKey(key), n0, n1, n2, aad, expected)?.equals(pt)).toBe(true);
+          const bit = (size * 7 + aadSize) % (expected.length * 8);
+          const flipped = Buffer.from(expected);
+          flipped[bit >> 3]! ^= 1 << (bit & 7);
+          expect(open(aeadKey(key), n0, n1, n2, aad, flipped), `${name}: flip ${bit} of ${size}`).toBeNull();
+          if (aadSize > 0) {
+            const otherAad = Buffer.from(aad);
+            otherAad[0]! ^= 0x80;
+            expect(open(aeadKey(key), n0, n1, n2, otherAad, expected)).toBeNull();
+          }
         }
       }
+      expect(open(aeadKey(Buffer.alloc(32)), 0, 0, 0, Buffer.alloc(0), Buffer.alloc(15)), name).toBeNull();
     }
   });
 
