@@ -6,12 +6,14 @@ export type ProtocolErrorCode =
   // framing: the stream itself is broken, the connection must end
   | 'bad-magic'
   | 'oversized-payload'
-  // v2 (BIP324) framing: the stream cannot go on either
+  // v2 (BIP324) framing: the stream cannot go on either. A packet that does not authenticate (the
+  // first one also authenticates the garbage); no garbage terminator within 4,111 bytes; a reply to
+  // our key that starts with the network magic (a v1 peer); a key exchange that failed.
   | 'v2-decrypt-failed'
   | 'v2-no-terminator'
   | 'v2-peer-speaks-v1'
   | 'v2-bad-key'
-  // framing: one message is dropped, the stream goes on
+  // framing: one message is dropped, the stream goes on (v2: an unknown or reserved one-byte type)
   | 'bad-checksum'
   | 'bad-command'
   | 'v2-unknown-message-id'
@@ -22,7 +24,7 @@ export type ProtocolErrorCode =
   | 'string-too-long'
   | 'invalid-field'
   | 'trailing-bytes'
-  // encoding
+  // encoding (v2: before the peer's key has arrived there are no keys to encrypt with)
   | 'unencodable'
   | 'v2-not-ready';
 

@@ -3,9 +3,10 @@ import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { ProtocolError } from '../errors.js';
 import type { FrameEvent } from '../framer.js';
 import { MAX_PROTOCOL_MESSAGE_LENGTH } from '../limits.js';
-import { LENGTH_FIELD_SIZE, PACKET_EXPANSION, PacketCipher } from './cipher.js';
+import { PacketCipher } from './cipher.js';
 import { decodeContents, encodeMessageType, LONG_TYPE_SIZE } from './contents.js';
 import { V1_PREFIX_SIZE } from './detect.js';
+import { PacketReader } from './packet-reader.js';
 import {
   bip324EcdhSecret,
   deriveSessionSecrets,
@@ -69,9 +70,6 @@ export const GARBAGE_WINDOW = MAX_GARBAGE_SIZE + GARBAGE_TERMINATOR_SIZE;
 /** The longest contents accepted (Core's MAX_CONTENTS_LEN): a long message type and a maximum payload. */
 export const MAX_CONTENTS_SIZE = LONG_TYPE_SIZE + MAX_PROTOCOL_MESSAGE_LENGTH;
 
-// The packet buffer grows with what arrives, as the v1 framer's does, so a declared 4 MB packet costs
-// only what has come; once a sixteenth is in, it is sized to the whole packet.
-const INITIAL_PACKET_BUFFER = 64 * 1024;
 const VERSION_CONTENTS = Buffer.alloc(0);
 const EMPTY_BYTES = Buffer.alloc(0);
 const NO_EVENTS: V2Event[] = [];
@@ -82,6 +80,11 @@ const V1_VERSION_COMMAND = Buffer.from('version\0\0\0\0\0', 'latin1');
  * send, `push(chunk)` takes what arrived (any chunking) and returns events, `encode()` makes packets.
  * Received bytes cost at most the garbage window (4,111 bytes) during the handshake and one packet
  * being assembled after it.
+ *
+ * Initiator: `start()` on connect, then `push` what comes back. Responder: hold the first bytes until
+ * `detectTransport` says v2, then `start()` and `push` them all, the ones it decided on included.
+ * Application packets (`encode`) can go from the `send` event on, as Core's initiator sends its
+ * `version` right behind its version packet; messages come after `established`.
  */
 export class V2Transport {
   /** Which side of the connection this is. */
@@ -104,11 +107,7 @@ export class V2Transport {
   private garbageWindow: Buffer | null = null;
   private garbageFilled = 0;
   private recvAad: Buffer | null = null;
-  private readonly lengthBytes = Buffer.alloc(LENGTH_FIELD_SIZE);
-  private lengthFilled = 0;
-  private contentsLength = -1;
-  private packet: Buffer | null = null;
-  private packetFilled = 0;
+  private reader: PacketReader | null = null;
   private decoys = 0;
 
   constructor(options: V2TransportOptions) {
@@ -151,9 +150,13 @@ export class V2Transport {
       (this.state === 'key' ? this.peerKeyFilled : 0) +
       this.garbageFilled +
       (this.recvAad?.length ?? 0) +
-      this.lengthFilled +
-      this.packetFilled
+      (this.reader?.buffered ?? 0)
     );
+  }
+
+  /** Bytes allocated for what is held: the garbage window during the handshake, then the packet buffer. */
+  get bufferCapacity(): number {
+    return (this.garbageWindow?.length ?? 0) + (this.reader?.capacity ?? 0);
   }
 
   /** Decoy packets received and dropped so far. */
@@ -250,9 +253,7 @@ export class V2Transport {
     this.garbageWindow = null;
     this.garbageFilled = 0;
     this.recvAad = null;
-    this.packet = null;
-    this.packetFilled = 0;
-    this.lengthFilled = 0;
+    this.reader?.release();
     events.push({ type: 'fatal', error });
   }
 
@@ -302,6 +303,7 @@ export class V2Transport {
         ? { sendL: s.initiatorL, sendP: s.initiatorP, recvL: s.responderL, recvP: s.responderP }
         : { sendL: s.responderL, sendP: s.responderP, recvL: s.initiatorL, recvP: s.initiatorP },
     );
+    this.reader = new PacketReader(this.cipher, MAX_CONTENTS_SIZE);
     this.session = s.sessionId;
     this.recvTerminator = Buffer.from(initiating ? s.responderGarbageTerminator : s.initiatorGarbageTerminator);
     const sendTerminator = initiating ? s.initiatorGarbageTerminator : s.responderGarbageTerminator;
@@ -347,69 +349,24 @@ export class V2Transport {
   }
 
   private readPacket(chunk: Uint8Array, at: number, events: V2Event[]): number {
-    const cipher = this.cipher!;
-    const end = chunk.length;
-    if (this.contentsLength < 0) {
-      if (this.lengthFilled === 0 && end - at >= LENGTH_FIELD_SIZE) {
-        this.contentsLength = cipher.decryptLength(chunk, at);
-        at += LENGTH_FIELD_SIZE;
-      } else {
-        const take = Math.min(LENGTH_FIELD_SIZE - this.lengthFilled, end - at);
-        this.lengthBytes.set(chunk.subarray(at, at + take), this.lengthFilled);
-        this.lengthFilled += take;
-        at += take;
-        if (this.lengthFilled < LENGTH_FIELD_SIZE) return at;
-        this.lengthFilled = 0;
-        this.contentsLength = cipher.decryptLength(this.lengthBytes, 0);
-      }
-      if (this.contentsLength > MAX_CONTENTS_SIZE) {
-        this.fail(
-          events,
-          new ProtocolError(
-            'oversized-payload',
-            `v2: packet of ${this.contentsLength} bytes of contents is over the limit of ${MAX_CONTENTS_SIZE}`,
-          ),
-        );
-        return at;
-      }
+    const reader = this.reader!;
+    const next = reader.read(chunk, at);
+    if (reader.oversizedLength >= 0) {
+      this.fail(
+        events,
+        new ProtocolError(
+          'oversized-payload',
+          `v2: packet of ${reader.oversizedLength} bytes of contents is over the limit of ${MAX_CONTENTS_SIZE}`,
+        ),
+      );
+      return next;
     }
-    const need = this.contentsLength + PACKET_EXPANSION - LENGTH_FIELD_SIZE;
-    if (this.packetFilled === 0 && end - at >= need) {
-      // The whole rest of the packet is in this chunk: decrypt from a view, copy nothing.
-      this.completePacket(chunk.subarray(at, at + need), events);
-      return at + need;
-    }
-    const take = Math.min(need - this.packetFilled, end - at);
-    this.reserve(need, this.packetFilled + take);
-    this.packet!.set(chunk.subarray(at, at + take), this.packetFilled);
-    this.packetFilled += take;
-    if (this.packetFilled === need) {
-      const sealed = this.packet!;
-      this.packet = null;
-      this.packetFilled = 0;
-      this.completePacket(sealed, events);
-    }
-    return at + take;
+    const packet = reader.takePacket();
+    if (packet) this.completePacket(packet.sealed, packet.contentsLength, events);
+    return next;
   }
 
-  private reserve(length: number, needed: number): void {
-    const current = this.packetFilled > 0 ? this.packet : null;
-    if (current && current.length >= needed) return;
-    let size: number;
-    if (this.packetFilled >= length / 16) {
-      size = length;
-    } else {
-      size = current ? current.length * 2 : INITIAL_PACKET_BUFFER;
-      while (size < needed) size *= 2;
-    }
-    const next = Buffer.allocUnsafe(Math.min(size, length));
-    if (current) current.copy(next, 0, 0, this.packetFilled);
-    this.packet = next;
-  }
-
-  private completePacket(sealed: Uint8Array, events: V2Event[]): void {
-    const contentsLength = this.contentsLength;
-    this.contentsLength = -1;
+  private completePacket(sealed: Uint8Array, contentsLength: number, events: V2Event[]): void {
     // The first packet, decoy or not, authenticates the peer's garbage (as Core does it).
     const opened = this.cipher!.decrypt(sealed, this.recvAad ?? EMPTY_BYTES);
     if (!opened) {

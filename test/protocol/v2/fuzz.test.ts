@@ -193,7 +193,7 @@ describe('v2 fuzz (seeded, count-bounded)', () => {
             violations.push(`stream ${s}: a message before the version packet`);
           }
         }
-        const held = (transport as unknown as { packet: Buffer | null }).packet?.length ?? 0;
+        const held = transport.phase === 'garbage' ? 0 : transport.bufferCapacity;
         if (transport.buffered > GARBAGE_WINDOW + MAX_CONTENTS_SIZE + 20) {
           violations.push(`stream ${s}: ${transport.buffered} bytes buffered`);
         }
