@@ -3,8 +3,10 @@
 // ElligatorSwift encoding and decoding come from @scure/btc-signer; the elliptic-curve multiplications
 // from OpenSSL (node:crypto's ECDH on secp256k1, which uses a constant-time ladder for secret scalars).
 // Measured on the shared 2-core machine, interleaved (load 11, so only the ratios mean much): the base
-// multiplication 1.5 ms (OpenSSL) vs 2.6 ms (@noble/curves), the ECDH with decoding 8.1 vs 12.9 ms
-// (OpenSSL including a fresh key object; on a kept one, as here, the decode and one multiplication).
+// multiplication 1.5 ms (OpenSSL) against 2.6 ms (@noble/curves); decoding plus the ECDH multiplication
+// 8.1 against 12.9 ms. The encoding of a new key (about 4 candidate inverses, each a few modular square
+// roots in BigInt) costs as much as the multiplications, which is why keys can be generated ahead
+// (`generateEllSwiftKey()`, passed as the transport's `key`).
 import { createECDH, createHash, type ECDH } from 'node:crypto';
 import { expand, extract } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
