@@ -40,6 +40,7 @@ export type V2Event =
 
 /** Options of a V2Transport. */
 export interface V2TransportOptions {
+  /** Initiator (we dialled) or responder (we accepted, and detectTransport said v2). */
   readonly role: V2Role;
   /** The network magic (4 bytes): it salts the key derivation, and tells v1 replies apart. */
   readonly magic: Uint8Array;
@@ -84,7 +85,8 @@ const V1_VERSION_COMMAND = Buffer.from('version\0\0\0\0\0', 'latin1');
  * Initiator: `start()` on connect, then `push` what comes back. Responder: hold the first bytes until
  * `detectTransport` says v2, then `start()` and `push` them all, the ones it decided on included.
  * Application packets (`encode`) can go from the `send` event on, as Core's initiator sends its
- * `version` right behind its version packet; messages come after `established`.
+ * `version` right behind its version packet; messages come after `established`. The constructor
+ * generates the ephemeral key (milliseconds of CPU) unless one is given.
  */
 export class V2Transport {
   /** Which side of the connection this is. */
