@@ -18,8 +18,9 @@ import { printResult, writeBenchmarksFile } from './lib/report.js';
 import type { BenchModule, ModuleReport, ModuleResult } from './lib/types.js';
 import { peerLoadBench } from './peer-load.js';
 import { scaleBench } from './scale.js';
+import { v2Bench } from './v2.js';
 
-const MODULES: readonly BenchModule[] = [codecBench, peerLoadBench, handshakeBench, scaleBench, crawlBench, chainBench];
+const MODULES: readonly BenchModule[] = [codecBench, peerLoadBench, handshakeBench, scaleBench, crawlBench, chainBench, v2Bench];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

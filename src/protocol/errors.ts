@@ -6,9 +6,17 @@ export type ProtocolErrorCode =
   // framing: the stream itself is broken, the connection must end
   | 'bad-magic'
   | 'oversized-payload'
-  // framing: one message is dropped, the stream goes on
+  // v2 (BIP324) framing: the stream cannot go on either. A packet that does not authenticate (the
+  // first one also authenticates the garbage); no garbage terminator within 4,111 bytes; a reply to
+  // our key that starts with the network magic (a v1 peer); a key exchange that failed.
+  | 'v2-decrypt-failed'
+  | 'v2-no-terminator'
+  | 'v2-peer-speaks-v1'
+  | 'v2-bad-key'
+  // framing: one message is dropped, the stream goes on (v2: an unknown or reserved one-byte type)
   | 'bad-checksum'
   | 'bad-command'
+  | 'v2-unknown-message-id'
   // payload decoding
   | 'truncated'
   | 'non-canonical-compact-size'
@@ -16,8 +24,9 @@ export type ProtocolErrorCode =
   | 'string-too-long'
   | 'invalid-field'
   | 'trailing-bytes'
-  // encoding
-  | 'unencodable';
+  // encoding (v2: before the peer's key has arrived there are no keys to encrypt with)
+  | 'unencodable'
+  | 'v2-not-ready';
 
 /** Every malformed input the codec meets, typed by `code`. */
 export class ProtocolError extends Error {
@@ -34,7 +43,14 @@ export class ProtocolError extends Error {
 }
 
 /** Framing errors after which the byte stream cannot be trusted; Bitcoin Core disconnects on them. */
-export const FATAL_FRAMING_CODES: ReadonlySet<ProtocolErrorCode> = new Set(['bad-magic', 'oversized-payload']);
+export const FATAL_FRAMING_CODES: ReadonlySet<ProtocolErrorCode> = new Set([
+  'bad-magic',
+  'oversized-payload',
+  'v2-decrypt-failed',
+  'v2-no-terminator',
+  'v2-peer-speaks-v1',
+  'v2-bad-key',
+]);
 
 export const isProtocolError = (value: unknown): value is ProtocolError => value instanceof ProtocolError;
 

@@ -93,8 +93,15 @@ describe('frame errors', () => {
     expect(isProtocolError(new Error('x'))).toBe(false);
   });
 
-  it('fatal codes are exactly bad-magic and oversized-payload', () => {
-    expect([...FATAL_FRAMING_CODES].sort()).toEqual(['bad-magic', 'oversized-payload']);
+  it('fatal codes are exactly bad-magic, oversized-payload and the four of the v2 transport', () => {
+    expect([...FATAL_FRAMING_CODES].sort()).toEqual([
+      'bad-magic',
+      'oversized-payload',
+      'v2-bad-key',
+      'v2-decrypt-failed',
+      'v2-no-terminator',
+      'v2-peer-speaks-v1',
+    ]);
   });
 
   it('random bytes and mutated frames only ever raise ProtocolError', () => {
