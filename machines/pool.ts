@@ -117,16 +117,19 @@ export const poolMachine = setup({
     reportSuccess: enqueueActions(({ context, event, enqueue }) => {
       const { id, event: e } = event as EventOf<'peer.state'>;
       const peer = context.peers[id];
-      if (peer && e.state === 'connected') enqueue.sendTo('addressBook', { type: 'success', host: peer.host, port: peer.port });
+      if (peer && e.state === 'connected') {
+        const getaddrSent = context.options.peer.getaddr !== false;
+        enqueue.sendTo('addressBook', { type: 'success', host: peer.host, port: peer.port, getaddrSent });
+      }
     }),
     learnAddresses: sendTo('addressBook', ({ context, event }) => {
       const { id, event: e } = event as EventOf<'peer.addresses'>;
       const peer = context.peers[id];
-      return { type: 'add' as const, addresses: e.addresses, source: peer ? addressOf(peer) : null };
+      return { type: 'add' as const, addresses: e.addresses, source: peer ? addressOf(peer) : null, origin: 'gossip' as const };
     }),
     addAddresses: sendTo('addressBook', ({ event }) => {
       const { addresses, source } = event as EventOf<'ADD_ADDRESSES'>;
-      return { type: 'add' as const, addresses, source };
+      return { type: 'add' as const, addresses, source, origin: 'user' as const };
     }),
     // What the end of a peer teaches the book: misbehaviour is banned, failure retried later.
     reportOutcome: enqueueActions(({ context, event, enqueue }) => {

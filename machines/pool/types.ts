@@ -7,7 +7,7 @@ import type { DisconnectReason, HeardAddress, LifecycleState, PeerEmitted, PeerO
 export interface Candidate {
   host: string;
   port: number;
-  /** The network group (IPv4 /16, IPv6 /32) used to spread connections. */
+  /** The network group (IPv4 /16, IPv6 /32, …) used to spread connections: at most one connection per group. */
   group: string;
 }
 
@@ -66,10 +66,12 @@ export const MISBEHAVIOUR: ReadonlySet<DisconnectReason> = new Set([
 // ---- the address-book actor's contract (implemented in src/actors/address-book.ts) ----------
 
 export type AddressBookCommand =
-  | { type: 'add'; addresses: HeardAddress[]; source: string | null }
+  /** `gossip`: from the peer `source` ('host:port'), under Core's intake rules; `user`: the embedder's, unfiltered. */
+  | { type: 'add'; addresses: HeardAddress[]; source: string | null; origin: 'gossip' | 'user' }
   | { type: 'select'; count: number; excludeKeys: string[]; excludeGroups: string[] }
   | { type: 'attempt'; host: string; port: number }
-  | { type: 'success'; host: string; port: number }
+  /** The handshake completed; `getaddrSent`: the peer was asked for addresses, so its answer may be long. */
+  | { type: 'success'; host: string; port: number; getaddrSent?: boolean }
   | { type: 'failure'; host: string; port: number }
   | { type: 'ban'; host: string; port: number; durationMs: number }
   | { type: 'save' };
