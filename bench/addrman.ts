@@ -119,6 +119,7 @@ function costTable(log: (line: string) => void): Table {
   };
 }
 
+/** The `addrman` module of `npm run bench`. */
 export const addrmanBench: BenchModule = {
   name: 'addrman',
   title: 'Address manager: eclipse resistance and costs',

@@ -37,6 +37,7 @@ export interface AddressEntryJSON {
   buckets?: number[];
 }
 
+/** The whole file (version 2). */
 export interface AddressBookJSON {
   version: typeof ADDRESS_BOOK_VERSION;
   /** The secret key, 64 hex digits. */
@@ -63,6 +64,7 @@ export interface Migration {
   bansDropped: number;
 }
 
+/** What a file held: the tables, the grouping they were made under, and whether it was migrated. */
 export interface ParsedAddressBook {
   state: AddrManState;
   grouping: string;

@@ -24,6 +24,7 @@ import { formatGroup, type GroupOf, netGroup } from './addrman/netgroup.js';
 import type { AddrTokenBucket } from './addrman/token-bucket.js';
 import { MAX_ADDR_TO_SEND } from './protocol/limits.js';
 
+/** Networks a record can be on. */
 export type { StoredNetwork } from './addrman/netaddr.js';
 
 /** One address as the book shows it. Times are seconds since the epoch; 0 means never. */
@@ -48,6 +49,7 @@ export interface AddressRecord {
   group: string;
 }
 
+/** How a book is made; every option has a default. */
 export interface AddressBookOptions {
   /** Milliseconds since the epoch; default Date.now. */
   now?: () => number;
@@ -90,6 +92,7 @@ export interface AddResult {
   added: number;
 }
 
+/** What `select` must leave out, and where it may look. */
 export interface SelectOptions {
   /** Addresses not to offer, as addressKey gives them ('1.2.3.4:8333', '[2001:db8::1]:8333'). */
   excludeKeys?: ReadonlySet<string>;
@@ -119,6 +122,7 @@ export interface GetAddrOptions {
 export const GETADDR_MAX_PCT = 23;
 /** Networks we can dial (we have no Tor, I2P or CJDNS transport). */
 export const DIALLABLE_NETWORKS: readonly StoredNetwork[] = ['ipv4', 'ipv6'];
+/** The name of the default grouping (netGroup), saved with the book. */
 export const DEFAULT_GROUPING_ID = 'netgroup';
 
 // Core's ThreadOpenConnections: 100 selections per connection; addresses tried in the last 10
@@ -130,6 +134,7 @@ const RECENT_TRY_AFTER_TRIES = 30;
 const netIds = (networks: Iterable<StoredNetwork>): Set<NetId> =>
   new Set([...networks].map((n) => netIdOf(n)).filter((n): n is NetId => n !== undefined));
 
+/** The address book: see the file comment. */
 export class AddressBook {
   #table: AddrMan;
   readonly #now: () => number;

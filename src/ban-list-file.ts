@@ -4,10 +4,12 @@
 import { BanList, type BanEntry, type BanListOptions, parseSubnet } from './addrman/bans.js';
 import { oneLine, readTextFile, writeFileAtomic } from './atomic-file.js';
 
+/** The format version this code writes. */
 export const BAN_LIST_VERSION = 1;
 /** Larger files are refused on load (a full list is about 1 MB). */
 export const MAX_BAN_LIST_FILE_BYTES = 16 * 1024 * 1024;
 
+/** The whole file. */
 export interface BanListJSON {
   version: typeof BAN_LIST_VERSION;
   bans: BanEntry[];

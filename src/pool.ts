@@ -8,6 +8,7 @@ import { createAddressBookActor } from './actors/address-book.js';
 import { BanList } from './addrman/bans.js';
 import { createPeerMachine } from './peer.js';
 
+/** The pool's real actors and what they keep. */
 export interface PoolSetup {
   /** The book to fill peers from; a new empty one by default. */
   book?: AddressBook;
@@ -36,6 +37,7 @@ export function createPoolMachine(setup: PoolSetup = {}): PoolMachine {
   });
 }
 
+/** A running pool. */
 export type PoolActor = Actor<PoolMachine>;
 
 /** Creates a pool actor, not yet started, so listeners can be attached first. */

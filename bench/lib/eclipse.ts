@@ -11,6 +11,7 @@ import { addressKey } from '../../src/net-address.js';
 import { LegacyAddressBook } from './legacy-address-book.js';
 import { seededRandom } from './stats.js';
 
+/** One way to attack: how many attacker peers, and how their addresses are spread. */
 export interface EclipseAttack {
   name: string;
   /** Attacker peers, all in one /16 (66.66.0.0/16), each with its own token bucket. */
@@ -26,13 +27,18 @@ export const ECLIPSE_ATTACKS: readonly EclipseAttack[] = [
   { name: '8 sources in one group, addresses in many groups', sources: 8, spread: 'many-groups' },
 ];
 
+/** The book holds this many honest addresses before the attack. */
 export const HONEST_ADDRESSES = 10_000;
+/** addr messages each attacker peer sends … */
 export const MESSAGES_PER_SOURCE = 10;
+/** … of this many addresses each. */
 export const ADDRESSES_PER_MESSAGE = 1000;
+/** Selections counted after the attack. */
 export const SELECTIONS = 1000;
 const HONEST_PER_SOURCE = 100;
 const T0 = Date.UTC(2026, 0, 1);
 
+/** What one attack achieved. */
 export interface EclipseOutcome {
   design: 'addrman' | 'legacy';
   attack: string;

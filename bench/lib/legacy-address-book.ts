@@ -28,6 +28,7 @@ const groupOf = (r: LegacyRecord): string => {
   return `ipv4:${a}.${b}`;
 };
 
+/** The old book: one table of at most maxSize records, freshest kept. */
 export class LegacyAddressBook {
   readonly #records = new Map<string, LegacyRecord>();
   readonly #maxSize: number;

@@ -15,6 +15,7 @@ const log = logger('address-book');
 /** Peers whose token buckets are remembered at most (the oldest is forgotten first). */
 export const MAX_TRACKED_SOURCES = 1000;
 
+/** What the address-book actor works on. */
 export interface AddressBookActorOptions {
   book: AddressBook;
   /** Addresses never dialled; the pool's misbehaving peers are added to it. */

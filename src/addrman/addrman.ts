@@ -6,7 +6,24 @@
 // Beyond Core: entries remember which new buckets hold them (Core searches the table for them),
 // and a selection picks uniformly among non-empty buckets instead of retrying empty ones, which
 // gives the same distribution without spinning on a sparse table.
+//
+// Over 400 lines because, as Core's AddrManImpl, every operation here works on the same private
+// state (the entries, both tables, the counts, the collision set); the per-address policy is in
+// entry.ts and the slot arrays in table.ts.
 import { randomBytes } from 'node:crypto';
+import {
+  type AddressPosition,
+  type AddrEntryIn,
+  type AddrInfo,
+  type AddrManState,
+  isTerrible,
+  NEW_BUCKETS_PER_ADDRESS,
+  REPLACEMENT_SECONDS,
+  type StoredEntry,
+  selectionChance,
+  TEST_WINDOW_SECONDS,
+  TRIED_COLLISIONS_MAX,
+} from './entry.js';
 import {
   BUCKET_SIZE,
   bucketPosition,
@@ -29,66 +46,17 @@ import {
   serviceId,
   serviceKeyBytes,
 } from './netaddr.js';
+import { Table } from './table.js';
 
-/** How many new buckets may hold one address (ADDRMAN_NEW_BUCKETS_PER_ADDRESS). */
-export const NEW_BUCKETS_PER_ADDRESS = 8;
-/** Addresses not seen for this long are terrible (ADDRMAN_HORIZON, 30 days). */
-export const HORIZON_SECONDS = 30 * 24 * 3600;
-/** Failed attempts after which a never-reached address is terrible (ADDRMAN_RETRIES). */
-export const RETRIES = 3;
-/** Failed attempts in a row after which any address is terrible … (ADDRMAN_MAX_FAILURES) */
-export const MAX_FAILURES = 10;
-/** … if its last success is older than this (ADDRMAN_MIN_FAIL, 7 days). */
-export const MIN_FAIL_SECONDS = 7 * 24 * 3600;
-/** A tried entry that worked this recently is never evicted by a collision (ADDRMAN_REPLACEMENT, 4 h). */
-export const REPLACEMENT_SECONDS = 4 * 3600;
-/** Collisions waiting to be resolved, at most (ADDRMAN_SET_TRIED_COLLISION_SIZE). */
-export const TRIED_COLLISIONS_MAX = 10;
-/** How long a collision may wait for its test before the old entry is evicted anyway (ADDRMAN_TEST_WINDOW, 40 min). */
-export const TEST_WINDOW_SECONDS = 40 * 60;
+export type { AddressPosition, AddrEntryIn, AddrInfo, AddrManState, StoredEntry } from './entry.js';
+export { NEW_BUCKETS_PER_ADDRESS } from './entry.js';
+
 /** Selection rounds before a broken random source is given up on in favour of a direct pick. */
 const SELECT_ROUNDS_LIMIT = 100_000;
 /** Remembered buckets of source-group slots (64 per source group), at most; then forgotten all at once. */
 const SLOT_MEMO_MAX = 1 << 16;
 
-/** An address as heard (Core's CAddress): the service, its services and the time it was last seen (seconds). */
-export interface AddrEntryIn {
-  addr: Service;
-  services: bigint;
-  time: number;
-}
-
-/** What the book knows about an address (Core's AddrInfo). Times are seconds since the epoch, 0 for never. */
-export interface AddrInfo {
-  readonly addr: Service;
-  readonly services: bigint;
-  /** When the address was last seen: the gossiped time, less the penalty. */
-  readonly time: number;
-  readonly lastTry: number;
-  /** When a failed attempt was last counted (failures count once between two successes anywhere). */
-  readonly lastCountAttempt: number;
-  readonly lastSuccess: number;
-  /** Failed attempts since the last success. */
-  readonly attempts: number;
-  /** Who told us first. */
-  readonly source: NetAddr;
-  /** How many new buckets hold it (0 when in tried). */
-  readonly refCount: number;
-  readonly inTried: boolean;
-  /** The new buckets holding it, ascending (empty when in tried). */
-  readonly buckets: readonly number[];
-}
-
-/** Where an address sits (Core's AddressPosition). */
-export interface AddressPosition {
-  tried: boolean;
-  /** 1 in tried, the reference count in new. */
-  multiplicity: number;
-  /** The tried bucket, or the first new bucket holding it. */
-  bucket: number;
-  position: number;
-}
-
+/** How an AddrMan is made: its secret, clock, randomness and grouping. */
 export interface AddrManOptions {
   /** The 32-byte secret that keys bucket placement; random by default. Persist it with the tables. */
   key?: Buffer;
@@ -98,21 +66,6 @@ export interface AddrManOptions {
   random?: () => number;
   /** Network groups; default `netGroup` (Core's, without an ASN map). */
   groupOf?: GroupOf;
-}
-
-/** One stored entry in the form the persistence code reads and writes. */
-export interface StoredEntry {
-  info: Omit<AddrInfo, 'refCount' | 'inTried' | 'buckets'>;
-  tried: boolean;
-  /** New buckets it sat in (ignored for tried entries). */
-  buckets: readonly number[];
-}
-
-/** Everything needed to rebuild the tables. */
-export interface AddrManState {
-  key: Buffer;
-  lastGood: number;
-  entries: StoredEntry[];
 }
 
 interface Entry {
@@ -134,69 +87,7 @@ interface Entry {
   readonly sourceGroup: Buffer;
 }
 
-/** A set of bucket numbers with O(1) insert, delete and uniform pick. */
-class BucketSet {
-  readonly #items: number[] = [];
-  readonly #index: Int32Array;
-
-  constructor(size: number) {
-    this.#index = new Int32Array(size).fill(-1);
-  }
-
-  get size(): number {
-    return this.#items.length;
-  }
-
-  add(bucket: number): void {
-    if (this.#index[bucket] !== -1) return;
-    this.#index[bucket] = this.#items.length;
-    this.#items.push(bucket);
-  }
-
-  delete(bucket: number): void {
-    const at = this.#index[bucket]!;
-    if (at === -1) return;
-    const last = this.#items.pop()!;
-    if (last !== bucket) {
-      this.#items[at] = last;
-      this.#index[last] = at;
-    }
-    this.#index[bucket] = -1;
-  }
-
-  at(i: number): number {
-    return this.#items[i]!;
-  }
-}
-
-/** One table: slots holding entry ids (-1 for empty), fill counts, and the non-empty buckets. */
-class Table {
-  readonly slots: Int32Array;
-  readonly #fill: Uint8Array;
-  readonly nonEmpty: BucketSet;
-
-  constructor(readonly buckets: number) {
-    this.slots = new Int32Array(buckets * BUCKET_SIZE).fill(-1);
-    this.#fill = new Uint8Array(buckets);
-    this.nonEmpty = new BucketSet(buckets);
-  }
-
-  get(bucket: number, position: number): number {
-    return this.slots[bucket * BUCKET_SIZE + position]!;
-  }
-
-  set(bucket: number, position: number, id: number): void {
-    const at = bucket * BUCKET_SIZE + position;
-    const was = this.slots[at]!;
-    this.slots[at] = id;
-    if (was === -1 && id !== -1) {
-      if (this.#fill[bucket]!++ === 0) this.nonEmpty.add(bucket);
-    } else if (was !== -1 && id === -1) {
-      if (--this.#fill[bucket]! === 0) this.nonEmpty.delete(bucket);
-    }
-  }
-}
-
+/** The new and tried tables (Core's AddrManImpl): see the file comment. */
 export class AddrMan {
   readonly #key: Buffer;
   readonly #now: () => number;
@@ -327,7 +218,7 @@ export class AddrMan {
       this.#swapRandom(i, i + this.#randomRange(this.#randomOrder.length - i));
       const e = this.#entries.get(this.#randomOrder[i]!)!;
       if (network !== null && netClass(e.addr) !== network) continue;
-      if (filtered && this.#isTerrible(e, now)) continue;
+      if (filtered && isTerrible(e, now)) continue;
       out.push(this.#view(e));
     }
     return out;
@@ -412,7 +303,7 @@ export class AddrMan {
   /** Whether an entry is terrible now (Core's IsTerrible): see `isTerrible`. */
   isTerrible(addr: Service): boolean {
     const e = this.#find(addr);
-    return e !== undefined && this.#isTerrible(e, this.#nowSeconds());
+    return e !== undefined && isTerrible(e, this.#nowSeconds());
   }
 
   /** The tables as the persistence code stores them: new entries, then tried ones, each in the order stored. */
@@ -563,21 +454,6 @@ export class AddrMan {
     }
   }
 
-  #isTerrible(e: Entry, now: number): boolean {
-    if (now - e.lastTry <= 60) return false; // never drop what was tried in the last minute
-    if (e.time > now + 10 * 60) return true; // a time in the future
-    if (now - e.time > HORIZON_SECONDS) return true;
-    if (e.lastSuccess === 0 && e.attempts >= RETRIES) return true;
-    return now - e.lastSuccess > MIN_FAIL_SECONDS && e.attempts >= MAX_FAILURES;
-  }
-
-  /** Core's GetChance: 1, a hundredth if tried in the last 10 minutes, times 0.66 per failure (at most 8). */
-  #chance(e: Entry, now: number): number {
-    let chance = 1;
-    if (now - e.lastTry < 10 * 60) chance *= 0.01;
-    return chance * 0.66 ** Math.min(e.attempts, 8);
-  }
-
   #addSingle(entry: AddrEntryIn, source: NetAddr, sourceGroup: Buffer, penalty: number, allowUnroutable: boolean): 'created' | 'referenced' | null {
     if (!isValid(entry.addr) || (!allowUnroutable && !isRoutable(entry.addr))) return null;
     // A peer announcing itself is not penalised.
@@ -605,7 +481,7 @@ export class AddrMan {
     if (!insert) {
       const occupant = this.#entries.get(occupantId)!;
       // Overwrite only a terrible entry, or a copy of one that sits elsewhere too.
-      insert = this.#isTerrible(occupant, this.#nowSeconds()) || (occupant.refCount > 1 && e.refCount === 0);
+      insert = isTerrible(occupant, this.#nowSeconds()) || (occupant.refCount > 1 && e.refCount === 0);
     }
     if (!insert) {
       if (e.refCount === 0) this.#delete(e);
@@ -672,7 +548,7 @@ export class AddrMan {
         if (!filter || filter.has(e.addr.net)) found = e;
       }
       if (!found) continue;
-      if (this.#randomRange(1 << 30) < chanceFactor * this.#chance(found, now) * (1 << 30)) return found;
+      if (this.#randomRange(1 << 30) < chanceFactor * selectionChance(found, now) * (1 << 30)) return found;
       chanceFactor *= 1.2;
     }
     // Only a broken random source gets here; a direct pick keeps the node going.

@@ -38,6 +38,7 @@ export interface BanEntry {
   until: number;
 }
 
+/** Options of a BanList. */
 export interface BanListOptions {
   /** Milliseconds since the epoch; default Date.now. */
   now?: () => number;
@@ -96,6 +97,7 @@ interface Ban {
   until: number;
 }
 
+/** Running bans by address and subnet (Core's BanMan), with expiry: see the file comment. */
 export class BanList {
   readonly #now: () => number;
   readonly #max: number;

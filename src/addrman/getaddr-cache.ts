@@ -23,6 +23,7 @@ export interface Requestor {
   localPort?: number;
 }
 
+/** Options of a GetaddrCache. */
 export interface GetaddrCacheOptions {
   /** Addresses not to hand out (Core removes banned ones from the answer). */
   bans?: { isBanned(host: string | NetAddr): boolean };
@@ -32,6 +33,7 @@ export interface GetaddrCacheOptions {
   random?: () => number;
 }
 
+/** Cached `getaddr` answers for one book: see the file comment. */
 export class GetaddrCache {
   readonly #book: AddressBook;
   readonly #bans: GetaddrCacheOptions['bans'];

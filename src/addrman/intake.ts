@@ -33,6 +33,7 @@ export const mayHaveUsefulAddressDB = (services: bigint): boolean =>
 /** Services are 64 bits on the wire; anything else is cut to that (and a negative value is 0). */
 export const toServices = (x: unknown): bigint => (typeof x === 'bigint' && x >= 0n ? BigInt.asUintN(64, x) : 0n);
 
+/** What the intake rules need besides the addresses. */
 export interface IntakeContext {
   origin: Origin;
   nowSeconds: number;

@@ -146,6 +146,7 @@ export function formatService(service: Service): string {
   return service.net === NET.ipv6 || service.net === NET.cjdns ? `[${host}]:${service.port}` : `${host}:${service.port}`;
 }
 
+/** A port one can dial: 1 to 65535. */
 export const isValidPort = (port: number): boolean => Number.isInteger(port) && port > 0 && port <= 0xffff;
 
 /**
@@ -171,6 +172,7 @@ export function parseService(text: string): Service | null {
 
 // ---- identity ----------------------------------------------------------------------------------
 
+/** Same network, same bytes (Core's CNetAddr equality; ports are not compared). */
 export const sameNetAddr = (a: NetAddr, b: NetAddr): boolean => a.net === b.net && a.bytes.equals(b.bytes);
 
 /** A compact string identifying an address (not for display). */
@@ -236,6 +238,7 @@ export function isLocal(a: NetAddr): boolean {
   return isIPv6(a) && a.bytes.length === 16 && a.bytes.subarray(0, 15).every((x) => x === 0) && b(a, 15) === 1;
 }
 
+/** One of Core's name-derived pseudo addresses. */
 export const isInternal = (a: NetAddr): boolean => a.net === NET.internal;
 
 /** Could refer to a real host (Core's IsValid): not ::, 0.0.0.0, 255.255.255.255, documentation space, or internal. */

@@ -9,6 +9,7 @@ export const ADDR_RATE_PER_SECOND = 0.1;
 /** The balance that time alone refills up to (Core's MAX_ADDR_PROCESSING_TOKEN_BUCKET). */
 export const ADDR_BUCKET_CAP = MAX_ADDR_TO_SEND;
 
+/** Options of an AddrTokenBucket. */
 export interface AddrTokenBucketOptions {
   /** Milliseconds; default Date.now (a monotonic clock such as performance.now works as well). */
   now?: () => number;
@@ -21,6 +22,7 @@ export interface AddrTokenBucketOptions {
   exempt?: boolean;
 }
 
+/** One peer's allowance of gossiped addresses: see the file comment. */
 export class AddrTokenBucket {
   readonly #now: () => number;
   readonly #exempt: boolean;
