@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { addrmanBench } from './addrman.js';
 import { chainBench } from './chain.js';
 import { codecBench } from './codec.js';
 import { crawlBench } from './crawl.js';
@@ -20,7 +21,7 @@ import { peerLoadBench } from './peer-load.js';
 import { scaleBench } from './scale.js';
 import { v2Bench } from './v2.js';
 
-const MODULES: readonly BenchModule[] = [codecBench, peerLoadBench, handshakeBench, scaleBench, crawlBench, chainBench, v2Bench];
+const MODULES: readonly BenchModule[] = [codecBench, peerLoadBench, handshakeBench, scaleBench, crawlBench, addrmanBench, chainBench, v2Bench];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

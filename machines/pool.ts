@@ -129,17 +129,20 @@ export const poolMachine = setup({
       assertEvent(event, 'peer.state');
       const { id, event: e } = event;
       const peer = context.peers[id];
-      if (peer && e.state === 'connected') enqueue.sendTo('addressBook', { type: 'success', host: peer.host, port: peer.port });
+      if (peer && e.state === 'connected') {
+        const getaddrSent = context.options.peer.getaddr !== false;
+        enqueue.sendTo('addressBook', { type: 'success', host: peer.host, port: peer.port, getaddrSent });
+      }
     }),
     learnAddresses: sendTo('addressBook', ({ context, event }) => {
       assertEvent(event, 'peer.addresses');
       const { id, event: e } = event;
       const peer = context.peers[id];
-      return { type: 'add' as const, addresses: e.addresses, source: peer ? addressOf(peer) : null };
+      return { type: 'add' as const, addresses: e.addresses, source: peer ? addressOf(peer) : null, origin: 'gossip' as const };
     }),
     addAddresses: sendTo('addressBook', ({ event }) => {
       assertEvent(event, 'ADD_ADDRESSES');
-      return { type: 'add' as const, addresses: event.addresses, source: event.source };
+      return { type: 'add' as const, addresses: event.addresses, source: event.source, origin: 'user' as const };
     }),
     // What the end of a peer teaches the book: misbehaviour is banned, failure retried later.
     reportOutcome: enqueueActions(({ context, event, enqueue }) => {

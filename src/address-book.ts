@@ -1,445 +1,373 @@
-// The address book: every address heard in `addr`/`addrv2`, deduplicated, with what we learned
-// by dialling it. Pure and synchronous (no I/O, no timers): the clock and the random source are
-// options, so tests drive time by hand. Persistence lives in address-book-file.ts.
-//
-// The rules follow Bitcoin Core's addrman where they matter on the wire (at most 1000 addresses
-// taken from one message, the timestamp correction, services ORed, networks it ignores), and are
-// simpler elsewhere: one table instead of Core's new/tried buckets, a bounded size with an explicit
-// eviction order, and a retry schedule that doubles per failure.
-
+// The address book: Core's address manager (src/addrman/addrman.ts) behind the text-shaped API
+// the pool, the listener and the command line use. Addresses enter through the intake rules of
+// their origin, leave by Core's selection, and are shared by Core's GetAddr. Pure and
+// synchronous: clock, random source and secret key are options; persistence is
+// address-book-file.ts, and the ban list lives apart (src/addrman/bans.ts).
 import type { HeardAddress } from '../machines/peer/types.js';
-import { MAX_ADDR_TO_SEND } from './protocol/limits.js';
+import { type AddrInfo, AddrMan, type AddrManState } from './addrman/addrman.js';
+import { admitAddresses, GOSSIP_TIME_PENALTY_SECONDS } from './addrman/intake.js';
 import {
-  addressKey,
-  canonicalAddress,
-  isValidPort,
-  networkGroup,
-  networkOfHost,
-} from './net-address.js';
-import type { AddrNetwork } from './protocol/messages/addrv2.js';
+  formatNetAddr,
+  formatService,
+  internalAddr,
+  NET,
+  type NetAddr,
+  type NetId,
+  netIdOf,
+  networkName,
+  parseNetAddr,
+  parseService,
+  type Service,
+  type StoredNetwork,
+} from './addrman/netaddr.js';
+import { formatGroup, type GroupOf, netGroup } from './addrman/netgroup.js';
+import type { AddrTokenBucket } from './addrman/token-bucket.js';
+import { MAX_ADDR_TO_SEND } from './protocol/limits.js';
 
-export { addressKey, isLocal, isRoutable, networkGroup } from './net-address.js';
+/** Networks a record can be on. */
+export type { StoredNetwork } from './addrman/netaddr.js';
 
+/** One address as the book shows it. Times are seconds since the epoch; 0 means never. */
 export interface AddressRecord {
-  network: AddrNetwork;
+  network: StoredNetwork;
   host: string;
   port: number;
   services: bigint;
-  /** Seconds since the epoch (the addr time, after Core's correction). */
+  /** When it was last seen, as gossip claimed less the two-hour penalty (Core's nTime). */
   lastSeen: number;
+  lastTry: number;
+  lastSuccess: number;
   /** Failed attempts since the last success. */
   attempts: number;
-  /** Ms since the epoch. */
-  lastAttempt: number | null;
-  /** Ms since the epoch. */
-  lastSuccess: number | null;
-  /** 'host:port' of the peer that told us, or a label like 'seed' / 'user'. */
-  source: string | null;
-  /** Ms since the epoch; set for misbehaving peers. */
-  bannedUntil: number | null;
+  /** Who told us first: an address, or a name's internal form ('….internal'). */
+  source: string;
+  /** In the tried table (we connected to it) rather than new. */
+  tried: boolean;
+  /** New buckets holding it (0 in tried). */
+  references: number;
+  /** Its network group as text (see formatGroup). */
+  group: string;
 }
 
+/** How a book is made; every option has a default. */
 export interface AddressBookOptions {
-  /**
-   * Most records kept (default 10,000). When full, the worst records go first: banned ones, then
-   * those without a success in the last 30 days (most failed attempts first, then oldest lastSeen),
-   * and only when nothing else is left those with a recent success.
-   */
-  maxSize?: number;
-  /** Ms clock, default Date.now. */
+  /** Milliseconds since the epoch; default Date.now. */
   now?: () => number;
-  /** After a failure, the next attempt is allowed at lastAttempt + min(retryMaxMs, retryBaseMs * 2 ** (attempts - 1)). Default 60 s. */
-  retryBaseMs?: number;
-  /** Default 24 h. */
-  retryMaxMs?: number;
-  /** Random source in [0, 1), default Math.random. */
+  /** Uniform in [0, 1); default Math.random. */
   random?: () => number;
+  /** The 32-byte secret keying bucket placement; random by default, persisted with the book. */
+  key?: Buffer;
+  /** Network groups (the seam for an ASN map); default Core's grouping, see netGroup. */
+  groupOf?: GroupOf;
+  /**
+   * Names the grouping, so that a book saved under another one is re-bucketed on load (Core does
+   * this with the asmap checksum). Change it whenever `groupOf` changes. Default 'netgroup'.
+   */
+  groupingId?: string;
+  /** Networks gossip is kept for (Core keeps only reachable ones); default IPv4 and IPv6. */
+  reachable?: Iterable<StoredNetwork>;
 }
 
+/** Where addresses come from, which decides the rules they pass (see src/addrman/intake.ts). */
+export type AddFrom =
+  | {
+      origin: 'gossip';
+      /** The peer that sent them: 'host', 'host:port' or '[v6]:port'. */
+      source: string;
+      /** That peer's token bucket; without one nothing is rate-limited. */
+      tokens?: AddrTokenBucket;
+      /** Gossip about banned addresses is not stored. */
+      isBanned?: (addr: NetAddr) => boolean;
+    }
+  | { origin: 'user' };
+
+/** What `add` did with a batch. */
+export interface AddResult {
+  received: number;
+  /** Dropped because the sender's token bucket was empty. */
+  rateLimited: number;
+  /** Dropped by an intake rule (see Admission), or invalid. */
+  dropped: number;
+  /** Addresses new to the book (known ones may have been refreshed). */
+  added: number;
+}
+
+/** What `select` must leave out, and where it may look. */
 export interface SelectOptions {
+  /** Addresses not to offer, as addressKey gives them ('1.2.3.4:8333', '[2001:db8::1]:8333'). */
   excludeKeys?: ReadonlySet<string>;
+  /** Network groups not to offer (those of current connections), as records show them. */
   excludeGroups?: ReadonlySet<string>;
-  filter?: (r: AddressRecord) => boolean;
+  /** Networks we can dial; default IPv4 and IPv6. */
+  networks?: Iterable<StoredNetwork>;
+  /** Only the new table (Core's feelers and `newOnly`). */
+  newOnly?: boolean;
+  /** Further records not to offer (banned ones, say). */
+  exclude?: (record: AddressRecord) => boolean;
 }
 
-/** Core's MAX_ADDR_TO_SEND: addresses taken from one message (the rest are ignored). */
-export const MAX_ADDRESSES_PER_MESSAGE = MAX_ADDR_TO_SEND;
-export const DEFAULT_MAX_SIZE = 10_000;
-export const DEFAULT_RETRY_BASE_MS = 60_000;
-export const DEFAULT_RETRY_MAX_MS = 24 * 3600_000;
-/** Core's GetAddr: at most this share of the table in one answer. */
+/** Options of `getAddr`, with Core's defaults for answering `getaddr`. */
+export interface GetAddrOptions {
+  /** At most this many (0 = no limit); default 1,000. */
+  max?: number;
+  /** At most this share of the book in percent, rounded down (0 = no limit); default 23. */
+  pct?: number;
+  /** Only this network. */
+  network?: StoredNetwork;
+  /** Leave out terrible entries; default true. */
+  filtered?: boolean;
+}
+
+/** Core's MAX_PCT_ADDR_TO_SEND: a `getaddr` answer holds at most this share of the book. */
 export const GETADDR_MAX_PCT = 23;
-/** A success more recent than this protects a record from eviction (Core's ADDRMAN_HORIZON, 30 days). */
-export const RECENT_SUCCESS_MS = 30 * 24 * 3600_000;
+/** Networks we can dial (we have no Tor, I2P or CJDNS transport). */
+export const DIALLABLE_NETWORKS: readonly StoredNetwork[] = ['ipv4', 'ipv6'];
+/** The name of the default grouping (netGroup), saved with the book. */
+export const DEFAULT_GROUPING_ID = 'netgroup';
 
-// Core's rule for addr timestamps (net_processing.cpp, ProcessMessage "addr"): an implausible
-// time (before 1973, or more than 10 minutes ahead) becomes "five days ago".
-const MIN_PLAUSIBLE_TIME = 100_000_000;
-const MAX_FUTURE_SECONDS = 10 * 60;
-const IMPLAUSIBLE_TIME_AGE_SECONDS = 5 * 24 * 3600;
+// Core's ThreadOpenConnections: 100 selections per connection; addresses tried in the last 10
+// minutes only after 30 of them failed to give anything better.
+const MAX_SELECT_TRIES = 100;
+const RECENT_TRY_SECONDS = 10 * 60;
+const RECENT_TRY_AFTER_TRIES = 30;
 
+const netIds = (networks: Iterable<StoredNetwork>): Set<NetId> =>
+  new Set([...networks].map((n) => netIdOf(n)).filter((n): n is NetId => n !== undefined));
 
-
-// ---- the book ------------------------------------------------------------------------------
-
-const copy = (r: AddressRecord): AddressRecord => ({ ...r });
-
+/** The address book: see the file comment. */
 export class AddressBook {
-  readonly #records = new Map<string, AddressRecord>();
-  /** Network groups of stored records (their network and host never change). */
-  readonly #groups = new WeakMap<AddressRecord, string>();
-  readonly #maxSize: number;
+  #table: AddrMan;
   readonly #now: () => number;
-  readonly #retryBaseMs: number;
-  readonly #retryMaxMs: number;
   readonly #random: () => number;
+  readonly #groupOf: GroupOf;
+  readonly #groupingId: string;
+  readonly #reachable: ReadonlySet<NetId>;
 
   constructor(options: AddressBookOptions = {}) {
-    this.#maxSize = options.maxSize ?? DEFAULT_MAX_SIZE;
-    if (!Number.isInteger(this.#maxSize) || this.#maxSize < 1) throw new RangeError(`maxSize must be a positive integer, got ${this.#maxSize}`);
     this.#now = options.now ?? Date.now;
-    this.#retryBaseMs = options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS;
-    this.#retryMaxMs = options.retryMaxMs ?? DEFAULT_RETRY_MAX_MS;
     this.#random = options.random ?? Math.random;
+    this.#groupOf = options.groupOf ?? netGroup;
+    this.#groupingId = options.groupingId ?? DEFAULT_GROUPING_ID;
+    this.#reachable = netIds(options.reachable ?? DIALLABLE_NETWORKS);
+    this.#table = new AddrMan({ key: options.key, now: this.#now, random: this.#random, groupOf: this.#groupOf });
+  }
+
+  /**
+   * A book rebuilt from saved tables (see address-book-json.ts). Entries go back to their buckets,
+   * or are re-bucketed when the state was saved under another grouping. Returns the book and how
+   * many entries could not be placed.
+   */
+  static fromState(state: AddrManState, grouping: string, options: AddressBookOptions = {}): { book: AddressBook; lost: number } {
+    const book = new AddressBook(options);
+    const { addrman, lost } = AddrMan.restore(
+      state,
+      { now: book.#now, random: book.#random, groupOf: book.#groupOf },
+      grouping !== book.#groupingId,
+    );
+    book.#table = addrman;
+    return { book, lost };
+  }
+
+  /** The tables as the persistence code saves them, and the grouping they were made under. */
+  exportState(): { state: AddrManState; grouping: string } {
+    return { state: this.#table.exportState(), grouping: this.#groupingId };
   }
 
   get size(): number {
-    return this.#records.size;
+    return this.#table.size();
   }
 
-  get maxSize(): number {
-    return this.#maxSize;
+  get newCount(): number {
+    return this.#table.size(undefined, true);
+  }
+
+  get triedCount(): number {
+    return this.#table.size(undefined, false);
+  }
+
+  /** Newcomers waiting for a tried slot whose occupant has not been tested yet. */
+  get collisions(): number {
+    return this.#table.collisions;
   }
 
   /**
-   * Applies Core's rules: takes at most the first 1000 entries, corrects implausible timestamps,
-   * skips networks it does not keep and invalid ports. New addresses are stored; known ones get
-   * services ORed and lastSeen raised (their statistics stay). Returns how many new addresses
-   * were stored (a new address may lose to better ones when the book is full).
+   * Adds a batch under the rules of its origin (src/addrman/intake.ts). Gossip is penalised by
+   * two hours and placed by the sender's group; the user's addresses are their own source.
    */
-  add(addresses: readonly HeardAddress[], source: string | null): number {
-    const nowSeconds = Math.floor(this.#now() / 1000);
-    const added: string[] = [];
-    for (const a of addresses.slice(0, MAX_ADDRESSES_PER_MESSAGE)) {
-      const c = canonicalAddress(a.network, a.host);
-      if (!c || !isValidPort(a.port)) continue;
-      const time = correctTime(a.time, nowSeconds);
-      const services = toServices(a.services);
-      const key = addressKey(c.host, a.port);
-      const existing = this.#records.get(key);
-      if (existing) {
-        existing.services |= services;
-        existing.lastSeen = Math.max(existing.lastSeen, time);
-        continue;
-      }
-      this.#records.set(key, {
-        network: c.network,
-        host: c.host,
-        port: a.port,
-        services,
-        lastSeen: time,
-        attempts: 0,
-        lastAttempt: null,
-        lastSuccess: null,
-        source,
-        bannedUntil: null,
-      });
-      added.push(key);
+  add(addresses: readonly HeardAddress[], from: AddFrom): AddResult {
+    const nowSeconds = this.#nowSeconds();
+    if (from.origin === 'user') {
+      const admission = admitAddresses(addresses, { origin: 'user', nowSeconds, shuffle: (x) => x, reachable: this.#reachable });
+      let added = 0;
+      for (const entry of admission.entries) added += this.#table.add([entry], entry.addr, 0, true);
+      return { received: admission.received, rateLimited: 0, dropped: admission.dropped, added };
     }
-    this.#trim();
-    return added.filter((k) => this.#records.has(k)).length;
+    const admission = admitAddresses(addresses, {
+      origin: 'gossip',
+      nowSeconds,
+      tokens: from.tokens,
+      shuffle: (items) => this.#shuffle(items),
+      reachable: this.#reachable,
+      isBanned: from.isBanned,
+    });
+    const source: NetAddr = parseService(from.source) ?? internalAddr(from.source);
+    const added = this.#table.add(admission.entries, source, GOSSIP_TIME_PENALTY_SECONDS);
+    return { received: admission.received, rateLimited: admission.rateLimited, dropped: admission.dropped, added };
   }
 
   get(host: string, port: number): AddressRecord | undefined {
-    const r = this.#records.get(addressKey(host, port));
-    return r && copy(r);
+    const info = this.#info(host, port);
+    return info ? this.#record(info) : undefined;
   }
 
   has(host: string, port: number): boolean {
-    return this.#records.has(addressKey(host, port));
+    return this.#info(host, port) !== null;
   }
 
-  /** Every record, in the order they were first stored. */
+  /** Every record: those in new, then those in tried, each in the order they were stored (the file's order). */
   all(): AddressRecord[] {
-    return [...this.#records.values()].map(copy);
+    const records = [...this.#table.entries()].map((info) => this.#record(info));
+    return [...records.filter((r) => !r.tried), ...records.filter((r) => r.tried)];
   }
 
-  /** Forgets an address; returns whether it was there. */
-  remove(host: string, port: number): boolean {
-    return this.#records.delete(addressKey(host, port));
-  }
-
-  /** lastAttempt = now. Unknown addresses are ignored. */
+  /** We are dialling it (Core's Attempt without counting a failure). Unknown addresses are ignored. */
   markAttempt(host: string, port: number): void {
-    const r = this.#records.get(addressKey(host, port));
-    if (r) r.lastAttempt = this.#now();
+    const info = this.#info(host, port);
+    if (info) this.#table.attempt(info.addr, false);
+  }
+
+  /** Dialling it failed: one more failure, counted once between two successes anywhere (Core's rule). */
+  markFailure(host: string, port: number): void {
+    const info = this.#info(host, port);
+    if (info) this.#table.attempt(info.addr, true);
   }
 
   /**
-   * lastSuccess = now, attempts = 0, services replaced when given (the peer's own `version` says
-   * better than hearsay). An address we reached but never heard of (one the user gave) is stored.
+   * We completed a handshake with it (Core's Good): failures reset, moved to tried (or queued as
+   * a collision), and its services replaced by what it announced when given.
    */
   markSuccess(host: string, port: number, services?: bigint): void {
-    const r = this.#recordOrNew(host, port);
-    if (!r) return;
-    const now = this.#now();
-    r.lastSuccess = now;
-    r.lastAttempt ??= now;
-    r.attempts = 0;
-    r.lastSeen = Math.max(r.lastSeen, Math.floor(now / 1000));
-    if (services !== undefined) r.services = toServices(services);
+    const info = this.#info(host, port);
+    if (!info) return;
+    this.#table.good(info.addr);
+    if (services !== undefined) this.#table.setServices(info.addr, BigInt.asUintN(64, services));
   }
 
-  /** attempts += 1 (lastAttempt = now if no attempt was marked). Unknown addresses are ignored. */
-  markFailure(host: string, port: number): void {
-    const r = this.#records.get(addressKey(host, port));
-    if (!r) return;
-    r.attempts += 1;
-    r.lastAttempt ??= this.#now();
-  }
-
-  /** bannedUntil = now + duration. An unknown address is stored, so that the ban holds if it is heard later. */
-  ban(host: string, port: number, durationMs: number): void {
-    const r = this.#recordOrNew(host, port);
-    if (r) r.bannedUntil = this.#now() + durationMs;
-  }
-
-  isBanned(host: string, port: number): boolean {
-    const r = this.#records.get(addressKey(host, port));
-    return r !== undefined && this.#banned(r, this.#now());
-  }
-
-  /** When the retry schedule next allows dialling this record (ms since the epoch; ≤ now when it does). */
-  nextAttemptAt(record: AddressRecord): number {
-    if (record.attempts <= 0 || record.lastAttempt === null) return record.lastAttempt ?? 0;
-    const delay = Math.min(this.#retryMaxMs, this.#retryBaseMs * 2 ** (record.attempts - 1));
-    return record.lastAttempt + delay;
+  /** A connection to it ended after working (Core's Connected): its time is refreshed. */
+  markConnected(host: string, port: number): void {
+    const info = this.#info(host, port);
+    if (info) this.#table.connected(info.addr);
   }
 
   /**
-   * Connectable now: IPv4 or IPv6 (we have no Tor, I2P or CJDNS transport), not banned, and, after
-   * a failure, the retry window elapsed. A record without failures since its last success may be
-   * dialled at once (the caller excludes the addresses it is connected or connecting to).
-   */
-  isConnectable(record: AddressRecord): boolean {
-    return this.#connectable(record, this.#now());
-  }
-
-  /**
-   * Up to `count` connectable records not in `excludeKeys` (keys as addressKey gives them) and
-   * passing `filter`, spread over network groups: each pick comes from a group seen the fewest
-   * times so far, counting `excludeGroups` (the groups of current connections) once each and the
-   * picks already made. Random among equals.
+   * Up to `count` addresses to dial, as Core's outbound loop chooses them: each from Core's
+   * Select, never one excluded or in an excluded network group or a group already chosen, and
+   * one tried in the last 10 minutes only after 30 selections brought nothing better; at most
+   * 100 selections per address. Fewer (or none) when the book has nothing suitable.
    */
   select(count: number, options: SelectOptions = {}): AddressRecord[] {
-    const { excludeKeys, excludeGroups, filter } = options;
-    const byGroup = new Map<string, AddressRecord[]>();
-    const now = this.#now();
-    for (const [key, r] of this.#records) {
-      if (excludeKeys?.has(key) || !this.#connectable(r, now) || (filter && !filter(copy(r)))) continue;
-      let group = this.#groups.get(r);
-      if (group === undefined) this.#groups.set(r, (group = networkGroup(r)));
-      const list = byGroup.get(group);
-      if (list) list.push(r);
-      else byGroup.set(group, [r]);
-    }
-    const groups = this.#shuffle([...byGroup.entries()]).map(([group, list]) => ({
-      seen: excludeGroups?.has(group) ? 1 : 0,
-      list: this.#shuffle(list),
-    }));
+    const networks = netIds(options.networks ?? DIALLABLE_NETWORKS);
+    const keys = new Set(options.excludeKeys ?? []);
+    const groups = new Set(options.excludeGroups ?? []);
     const picked: AddressRecord[] = [];
+    const now = this.#nowSeconds();
     while (picked.length < count) {
-      let best: (typeof groups)[number] | undefined;
-      for (const g of groups) if (g.list.length > 0 && (!best || g.seen < best.seen)) best = g;
-      if (!best) break;
-      picked.push(copy(best.list.pop()!));
-      best.seen += 1;
+      let found: { record: AddressRecord; key: string } | undefined;
+      for (let tries = 1; tries <= MAX_SELECT_TRIES && !found; tries++) {
+        const info = this.#table.select(options.newOnly ?? false, networks);
+        if (!info) return picked;
+        const key = formatService(info.addr);
+        const record = this.#record(info);
+        if (keys.has(key) || groups.has(record.group)) continue;
+        if (now - info.lastTry < RECENT_TRY_SECONDS && tries < RECENT_TRY_AFTER_TRIES) continue;
+        if (options.exclude?.(record)) continue;
+        found = { record, key };
+      }
+      if (!found) break;
+      picked.push(found.record);
+      keys.add(found.key);
+      groups.add(found.record.group);
     }
     return picked;
   }
 
-  /**
-   * For answering `getaddr` (Core's GetAddr): random records, not banned, at most
-   * min(max, ceil(23 % of the book)).
-   */
-  sample(max = MAX_ADDR_TO_SEND): AddressRecord[] {
-    const limit = Math.max(0, Math.min(max, Math.ceil((this.size * GETADDR_MAX_PCT) / 100)));
-    const now = this.#now();
-    const eligible = [...this.#records.values()].filter((r) => !this.#banned(r, now));
-    return this.#shuffle(eligible, limit).slice(0, limit).map(copy);
+  /** One address straight from Core's Select (no dial rules), or null. */
+  selectRandom(options: { newOnly?: boolean; networks?: Iterable<StoredNetwork> } = {}): AddressRecord | null {
+    const info = this.#table.select(options.newOnly ?? false, options.networks ? netIds(options.networks) : undefined);
+    return info ? this.#record(info) : null;
   }
 
-  toJSON(): AddressBookJSON {
-    return {
-      version: 1,
-      records: [...this.#records.values()].map((r) => ({ ...r, services: r.services.toString() })),
-    };
+  /** Random records for a `getaddr` answer (Core's GetAddr), by default at most 23 % and 1,000, none terrible. */
+  getAddr(options: GetAddrOptions = {}): AddressRecord[] {
+    const network = options.network === undefined ? null : (netIdOf(options.network) ?? NET.unroutable);
+    return this.#table
+      .getAddr(options.max ?? MAX_ADDR_TO_SEND, options.pct ?? GETADDR_MAX_PCT, network, options.filtered ?? true)
+      .map((info) => this.#record(info));
   }
 
-  /**
-   * A book from what toJSON gave (after a trip through JSON text). Throws an Error saying what is
-   * wrong for any other shape. Duplicate addresses keep their first record; a book larger than
-   * maxSize is trimmed by the eviction order.
-   */
-  static fromJSON(data: unknown, options?: AddressBookOptions): AddressBook {
-    const book = new AddressBook(options);
-    if (!isObject(data)) throw new Error(`address book: expected an object, got ${describe(data)}`);
-    if (data.version !== 1) throw new Error(`address book: unsupported version ${describe(data.version)} (expected 1)`);
-    if (!Array.isArray(data.records)) throw new Error(`address book: "records" must be an array, got ${describe(data.records)}`);
-    data.records.forEach((raw: unknown, i: number) => {
-      const r = parseRecord(raw, `address book: record ${i}`);
-      const key = addressKey(r.host, r.port);
-      if (!book.#records.has(key)) book.#records.set(key, r);
-    });
-    book.#trim();
-    return book;
+  /** A tried entry a newcomer wants to displace: dial it to test it, then call resolveCollisions. Null if none waits. */
+  selectTriedCollision(): AddressRecord | null {
+    const info = this.#table.selectTriedCollision();
+    return info ? this.#record(info) : null;
   }
 
-  // ---- internals ---------------------------------------------------------------------------
-
-  #banned(r: AddressRecord, now: number): boolean {
-    return r.bannedUntil !== null && r.bannedUntil > now;
+  /** Settles collisions whose test is over or overdue (Core's ResolveCollisions). */
+  resolveCollisions(): void {
+    this.#table.resolveCollisions();
   }
 
-  #connectable(r: AddressRecord, now: number): boolean {
-    if (r.network !== 'ipv4' && r.network !== 'ipv6') return false;
-    if (this.#banned(r, now)) return false;
-    return r.attempts <= 0 || now >= this.nextAttemptAt(r);
+  /** Whether Core would call this entry terrible now (too old, from the future, or failing). */
+  isTerrible(host: string, port: number): boolean {
+    const info = this.#info(host, port);
+    return info !== null && this.#table.isTerrible(info.addr);
   }
 
-  #recordOrNew(host: string, port: number): AddressRecord | undefined {
-    const key = addressKey(host, port);
-    const existing = this.#records.get(key);
-    if (existing) return existing;
-    const network = networkOfHost(host);
-    const c = network && canonicalAddress(network, host);
-    if (!c || !isValidPort(port)) return undefined;
-    const r: AddressRecord = {
-      network: c.network,
-      host: c.host,
-      port,
-      services: 0n,
-      lastSeen: Math.floor(this.#now() / 1000),
-      attempts: 0,
-      lastAttempt: null,
-      lastSuccess: null,
-      source: null,
-      bannedUntil: null,
-    };
-    this.#records.set(key, r);
-    this.#trim(key);
-    return r;
+  // ---- internals -------------------------------------------------------------------------------
+
+  #nowSeconds(): number {
+    return Math.floor(this.#now() / 1000);
   }
 
-  /**
-   * Eviction order, worst first: banned; then records without a success in the last 30 days
-   * before those with one; within those, more failed attempts first, then older lastSeen.
-   * Negative when `a` should go before `b`.
-   */
-  #evictionOrder(now: number): (a: AddressRecord, b: AddressRecord) => number {
-    const tier = (r: AddressRecord): number => {
-      if (this.#banned(r, now)) return 0;
-      if (r.lastSuccess !== null && r.lastSuccess > now - RECENT_SUCCESS_MS) return 2;
-      return 1;
-    };
-    return (a, b) => tier(a) - tier(b) || b.attempts - a.attempts || a.lastSeen - b.lastSeen;
-  }
-
-  /** Evicts the worst records until the size bound holds; `keep` is never evicted. */
-  #trim(keep?: string): void {
-    const excess = this.#records.size - this.#maxSize;
-    if (excess <= 0) return;
-    const order = this.#evictionOrder(this.#now());
-    // Among equals the most recently stored record goes, so that a full book keeps what it had.
-    if (excess <= 8) {
-      for (let n = 0; n < excess; n++) {
-        let worst: [string, AddressRecord] | undefined;
-        for (const entry of this.#records) {
-          if (entry[0] !== keep && (!worst || order(entry[1], worst[1]) <= 0)) worst = entry;
-        }
-        if (worst) this.#records.delete(worst[0]);
-      }
-      return;
+  /** The service a host text and port name; CJDNS text reads as IPv6, so both are looked up. */
+  #lookup(host: string, port: number): Service | null {
+    const addr = parseNetAddr(host);
+    if (!addr || !Number.isInteger(port) || port < 0 || port > 0xffff) return null;
+    const service: Service = { ...addr, port };
+    if (addr.net === NET.ipv6 && addr.bytes[0] === 0xfc && !this.#table.find(service)) {
+      const cjdns: Service = { net: NET.cjdns, bytes: addr.bytes, port };
+      if (this.#table.find(cjdns)) return cjdns;
     }
-    const candidates = [...this.#records.entries()].filter(([k]) => k !== keep).reverse();
-    candidates.sort((a, b) => order(a[1], b[1]));
-    for (const [k] of candidates.slice(0, excess)) this.#records.delete(k);
+    return service;
   }
 
-  /** Fisher–Yates with options.random; only the first `prefix` places are shuffled when given. */
-  #shuffle<T>(items: T[], prefix = items.length): T[] {
-    for (let i = 0; i < Math.min(prefix, items.length - 1); i++) {
-      const j = i + Math.floor(this.#random() * (items.length - i));
+  #info(host: string, port: number): AddrInfo | null {
+    const service = this.#lookup(host, port);
+    return service && this.#table.find(service);
+  }
+
+  #record(info: AddrInfo): AddressRecord {
+    return {
+      network: networkName(info.addr.net) as StoredNetwork,
+      host: formatNetAddr(info.addr),
+      port: info.addr.port,
+      services: info.services,
+      lastSeen: info.time,
+      lastTry: info.lastTry,
+      lastSuccess: info.lastSuccess,
+      attempts: info.attempts,
+      source: formatNetAddr(info.source),
+      tried: info.inTried,
+      references: info.refCount,
+      group: formatGroup(this.#groupOf(info.addr)),
+    };
+  }
+
+  /** Fisher–Yates with the book's random source. */
+  #shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = Math.min(i, Math.floor(this.#random() * (i + 1)));
       [items[i], items[j]] = [items[j]!, items[i]!];
     }
     return items;
   }
-}
-
-/** Services are 64 bits on the wire; anything else is cut to that (and negative values are 0). */
-const toServices = (x: bigint): bigint => (typeof x === 'bigint' && x >= 0n ? BigInt.asUintN(64, x) : 0n);
-
-/** Core's correction of an addr timestamp (seconds). */
-export function correctTime(time: number, nowSeconds: number): number {
-  if (!Number.isFinite(time) || time <= MIN_PLAUSIBLE_TIME || time > nowSeconds + MAX_FUTURE_SECONDS) {
-    return nowSeconds - IMPLAUSIBLE_TIME_AGE_SECONDS;
-  }
-  return time;
-}
-
-// ---- JSON ------------------------------------------------------------------------------------
-
-export interface AddressRecordJSON extends Omit<AddressRecord, 'services'> {
-  services: string;
-}
-
-export interface AddressBookJSON {
-  version: 1;
-  records: AddressRecordJSON[];
-}
-
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-
-function describe(x: unknown): string {
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return 'an array';
-  if (typeof x === 'string') return JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}…` : x);
-  if (typeof x === 'object') return 'an object';
-  return String(x);
-}
-
-function parseRecord(raw: unknown, where: string): AddressRecord {
-  if (!isObject(raw)) throw new Error(`${where}: expected an object, got ${describe(raw)}`);
-  const fail = (field: string, expected: string): never => {
-    throw new Error(`${where}: "${field}" must be ${expected}, got ${describe(raw[field])}`);
-  };
-  const { network, host, port, services, lastSeen, attempts, lastAttempt, lastSuccess, source, bannedUntil } = raw;
-  if (typeof network !== 'string' || typeof host !== 'string') {
-    return typeof network !== 'string' ? fail('network', 'a string') : fail('host', 'a string');
-  }
-  const c = canonicalAddress(network as AddrNetwork, host);
-  if (!c) throw new Error(`${where}: ${JSON.stringify(host)} is not a valid ${network} address`);
-  if (typeof port !== 'number' || !isValidPort(port)) fail('port', 'an integer from 1 to 65535');
-  if (typeof services !== 'string' || !/^\d{1,20}$/.test(services) || BigInt(services) >= 1n << 64n) {
-    fail('services', 'a decimal string of a 64-bit unsigned integer');
-  }
-  const isTime = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-  if (!isTime(lastSeen)) fail('lastSeen', 'a number');
-  if (typeof attempts !== 'number' || !Number.isInteger(attempts) || attempts < 0) fail('attempts', 'a non-negative integer');
-  if (lastAttempt !== null && !isTime(lastAttempt)) fail('lastAttempt', 'a number or null');
-  if (lastSuccess !== null && !isTime(lastSuccess)) fail('lastSuccess', 'a number or null');
-  if (bannedUntil !== null && !isTime(bannedUntil)) fail('bannedUntil', 'a number or null');
-  if (source !== null && typeof source !== 'string') fail('source', 'a string or null');
-  return {
-    network: c.network,
-    host: c.host,
-    port: port as number,
-    services: BigInt(services as string),
-    lastSeen: lastSeen as number,
-    attempts: attempts as number,
-    lastAttempt: lastAttempt as number | null,
-    lastSuccess: lastSuccess as number | null,
-    source: source as string | null,
-    bannedUntil: bannedUntil as number | null,
-  };
 }

@@ -2,7 +2,7 @@ import { type Actor, type ActorOptions, createActor } from 'xstate';
 import { type CrawlMachine, crawlMachine } from '../machines/crawl.js';
 import type { CrawlInput, CrawlTarget } from '../machines/crawl/types.js';
 import type { PeerMachine } from '../machines/peer.js';
-import { isLocal, isRoutable } from './address-book.js';
+import { isLocal, isRoutable } from './net-address.js';
 import { processNonces } from './nonces.js';
 import { createPeerMachine } from './peer.js';
 

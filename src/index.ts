@@ -79,15 +79,21 @@ export type {
 export { type CrawlActor, classifyTarget, createCrawl, createCrawlMachine } from './crawl.js';
 // The inbound side
 export { type Listener, type ListenerOptions, startListener } from './listener.js';
-// The address book
+// The address book: Core's address manager, and bans
 export {
-  type AddressBookJSON,
+  type AddFrom,
+  type AddResult,
+  AddressBook,
   type AddressBookOptions,
   type AddressRecord,
-  type AddressRecordJSON,
-  AddressBook,
+  type GetAddrOptions,
   type SelectOptions,
 } from './address-book.js';
 export { loadAddressBook, saveAddressBook } from './address-book-file.js';
+export { type BanEntry, BanList, type BanListOptions, parseSubnet } from './addrman/bans.js';
+export { loadBanList, saveBanList } from './ban-list-file.js';
+export { type EvictionCandidate, selectNodeToEvict } from './addrman/eviction.js';
+export { GetaddrCache } from './addrman/getaddr-cache.js';
+export { AddrTokenBucket } from './addrman/token-bucket.js';
 export { formatHost, formatHostPort } from './host-port.js';
 export { createNonceRegistry, processNonces } from './nonces.js';

@@ -3,6 +3,9 @@ import { toPromise } from 'xstate';
 import type { PeerInput } from '../machines/peer/options.js';
 import type { HeardAddress, PeerOutput } from '../machines/peer/types.js';
 import type { AddressBook } from './address-book.js';
+import type { BanList } from './addrman/bans.js';
+import { GetaddrCache } from './addrman/getaddr-cache.js';
+import { AddrTokenBucket } from './addrman/token-bucket.js';
 import { formatHostPort } from './host-port.js';
 import { logger } from './log.js';
 import { createPeer, type PeerActor } from './peer.js';
@@ -19,6 +22,8 @@ export interface ListenerOptions {
   maxInbound: number;
   /** Where getaddr answers come from, and where heard addresses go. */
   book: AddressBook;
+  /** Connections from banned addresses are closed at once; banned addresses are not handed out. */
+  bans?: BanList;
   /** Options for every inbound peer machine (timeouts, user agent, …). */
   peer?: Omit<PeerInput, 'host' | 'port' | 'network' | 'role' | 'accepted'>;
   /** Called for every inbound peer before it starts, to attach listeners. */
@@ -38,14 +43,17 @@ export interface Listener {
   close(): Promise<void>;
 }
 
-const toHeard = (book: AddressBook): HeardAddress[] =>
-  book.sample(1000).map((r) => ({ network: r.network, host: r.host, port: r.port, services: r.services, time: r.lastSeen }));
-
 /** Accepts inbound connections, each run by the peer statechart in its inbound role. */
 export async function startListener(options: ListenerOptions): Promise<Listener> {
   const active = new Map<PeerActor, Promise<PeerOutput>>();
+  const answers = new GetaddrCache(options.book, { bans: options.bans });
   const server = createServer((socket: Socket) => {
     const address = `${socket.remoteAddress}:${socket.remotePort}`;
+    if (options.bans?.isBanned(socket.remoteAddress ?? '')) {
+      log('refusing %s: banned', address);
+      socket.destroy();
+      return;
+    }
     if (active.size >= options.maxInbound) {
       log('refusing %s: %d inbound peers already', address, active.size);
       socket.destroy();
@@ -59,9 +67,13 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
       role: 'inbound',
       accepted: socket,
       connectOnStart: true,
-      shareAddresses: () => toHeard(options.book),
+      shareAddresses: (): HeardAddress[] =>
+        answers.answer({ remoteAddress: socket.remoteAddress ?? '', localAddress: socket.localAddress, localPort: socket.localPort }),
     });
-    peer.on('addresses', (e) => options.book.add(e.addresses, address));
+    // Inbound peers were not asked for addresses: their bucket starts at Core's one token.
+    const tokens = new AddrTokenBucket();
+    const isBanned = options.bans && options.bans.isBanned.bind(options.bans);
+    peer.on('addresses', (e) => options.book.add(e.addresses, { origin: 'gossip', source: socket.remoteAddress ?? address, tokens, isBanned }));
     options.onPeer?.(peer, address);
     const done = toPromise(peer).then((output) => {
       active.delete(peer);

@@ -1,5 +1,6 @@
-// Address text and classification: canonical forms for deduplication, and what is routable,
-// local, or in which network group (Core's GetGroup, simplified). Pure functions, no I/O.
+// Address text and classification for the edges: canonical text forms and keys, and what the crawl
+// may dial (public unicast, or local). The address book works on bytes with Core's own rules
+// (src/addrman/netaddr.ts, netgroup.ts). Pure functions, no I/O.
 import { type AddrNetwork, formatAddress, parseAddress } from './protocol/messages/addrv2.js';
 import { formatIPv4, formatIPv6, isIPv4Mapped, parseIPv4, parseIPv6 } from './protocol/messages/ip.js';
 
@@ -134,7 +135,8 @@ const inAny = (b: Uint8Array, ranges: readonly Range[]): boolean => ranges.some(
 
 /**
  * Public unicast: not loopback, private, shared (100.64/10), link-local, unique local, unspecified,
- * multicast, reserved, benchmarking or documentation space. Tor v3 and I2P addresses are routable
+ * multicast, reserved, benchmarking or documentation space. Stricter than Core's IsRoutable
+ * (src/addrman/netaddr.ts), which lets multicast and 240/4 through: this is what the crawl dials. Tor v3 and I2P addresses are routable
  * on their networks when well-formed, and CJDNS addresses (fc00::/8) are routable on CJDNS.
  */
 export function isRoutable(record: NetworkAddress): boolean {
@@ -158,38 +160,3 @@ export function isLocal(record: NetworkAddress): boolean {
   const b = ipBytes(c.host)!;
   return inAny(b, b.length === 4 ? IPV4_LOCAL : IPV6_LOCAL);
 }
-
-/**
- * The network group used to spread connections, after Core's CNetAddr::GetGroup, simplified:
- * IPv4 by /16 ('ipv4:1.2'), IPv6 by /32 ('ipv6:2001:db8'); IPv6 forms that carry an IPv4 address
- * (6to4 2002::/16, Teredo 2001::/32, NAT64 64:ff9b::/96) group as that IPv4 address; Tor v3 and I2P
- * by network and the first 4 bits of the key ('torv3:a'); CJDNS by its first 12 bits
- * ('cjdns:fc1'). Unlike Core, local addresses are grouped like public ones (a local network of
- * test hosts is spread the same way). Text that is no valid address is its own group.
- */
-export function networkGroup(record: NetworkAddress): string {
-  const c = canonicalAddress(record.network, record.host);
-  if (!c) return `${record.network}:${record.host}`;
-  switch (c.network) {
-    case 'ipv4':
-    case 'ipv6': {
-      const b = ipBytes(c.host)!;
-      const v4 = b.length === 4 ? b : embeddedIPv4(b);
-      if (v4) return `ipv4:${v4[0]}.${v4[1]}`;
-      return `ipv6:${b.readUInt16BE(0).toString(16)}:${b.readUInt16BE(2).toString(16)}`;
-    }
-    case 'cjdns':
-      return `cjdns:${parseIPv6(c.host)!.toString('hex').slice(0, 3)}`;
-    case 'torv3':
-    case 'i2p':
-      return `${c.network}:${(parseAddress(c.network, c.host)![0]! >> 4).toString(16)}`;
-  }
-}
-
-function embeddedIPv4(b: Buffer): Buffer | null {
-  if (inPrefix(b, [0x20, 0x02], 16)) return b.subarray(2, 6); // 6to4
-  if (inPrefix(b, [0x20, 0x01, 0, 0], 32)) return Buffer.from(b.subarray(12, 16).map((x) => x ^ 0xff)); // Teredo
-  if (inPrefix(b, [0, 0x64, 0xff, 0x9b, ...new Array<number>(8).fill(0)], 96)) return b.subarray(12, 16); // NAT64
-  return null;
-}
-

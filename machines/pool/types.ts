@@ -8,7 +8,7 @@ import type { PeerDoneEvent, SpawnedPeerEvent } from '../spawned-peers.js';
 export interface Candidate {
   host: string;
   port: number;
-  /** The network group (IPv4 /16, IPv6 /32) used to spread connections. */
+  /** The network group (IPv4 /16, IPv6 /32, …) used to spread connections: at most one connection per group. */
   group: string;
 }
 
@@ -65,10 +65,12 @@ export type PoolEmitted =
 
 /** What the pool asks its address-book actor. */
 export type AddressBookCommand =
-  | { type: 'add'; addresses: HeardAddress[]; source: string | null }
+  /** `gossip`: from the peer `source` ('host:port'), under Core's intake rules; `user`: the embedder's, unfiltered. */
+  | { type: 'add'; addresses: HeardAddress[]; source: string | null; origin: 'gossip' | 'user' }
   | { type: 'select'; count: number; excludeKeys: string[]; excludeGroups: string[] }
   | { type: 'attempt'; host: string; port: number }
-  | { type: 'success'; host: string; port: number }
+  /** The handshake completed; `getaddrSent`: the peer was asked for addresses, so its answer may be long. */
+  | { type: 'success'; host: string; port: number; getaddrSent?: boolean }
   | { type: 'failure'; host: string; port: number }
   | { type: 'ban'; host: string; port: number; durationMs: number }
   | { type: 'save' };

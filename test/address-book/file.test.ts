@@ -1,5 +1,6 @@
-// The address book on disk: save and load round trip, clear warnings (never a crash) for files
-// that cannot be used, and atomic saves: a writer killed at any moment never leaves a corrupt book.
+// The address book on disk: save and load round trip (both tables, the key, the buckets), clear
+// warnings (never a crash) for files that cannot be used, migration of the version-1 format, and
+// atomic saves: a writer killed at any moment never leaves a corrupt book.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { watch } from 'node:fs';
@@ -8,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAddressBook, saveAddressBook, serializeAddressBook } from '../../src/address-book-file.js';
 import { AddressBook } from '../../src/address-book.js';
+import { loadAddressBook, saveAddressBook, serializeAddressBook } from '../../src/address-book-file.js';
 import { formatAddress } from '../../src/protocol/messages/addrv2.js';
+import { fixedKey, manualClock, seededRandom, T0, T0s } from './support.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -20,57 +22,68 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const T0 = 1_700_000_000_000;
-
 function sampleBook(): AddressBook {
-  const clock = { now: T0 };
-  const book = new AddressBook({ now: () => clock.now });
+  const clock = manualClock();
+  const book = new AddressBook({ now: clock.now, random: seededRandom(4), key: fixedKey(3), reachable: ['ipv4', 'ipv6', 'torv3', 'i2p', 'cjdns'] });
   book.add(
     [
-      { network: 'ipv4', host: '1.2.3.4', port: 8333, services: 0x409n, time: T0 / 1000 - 100 },
-      { network: 'ipv6', host: '2001:db8::1', port: 18444, services: (1n << 64n) - 1n, time: T0 / 1000 },
+      { network: 'ipv4', host: '1.2.3.4', port: 8333, services: 0x409n, time: T0s - 100 },
+      { network: 'ipv6', host: '2001:db9::1', port: 18444, services: (1n << 64n) - 1n, time: T0s },
       { network: 'torv3', host: formatAddress('torv3', Buffer.alloc(32, 9)), port: 8333, services: 1n, time: 5 },
-      { network: 'i2p', host: formatAddress('i2p', Buffer.alloc(32, 3)), port: 1, services: 0n, time: T0 / 1000 },
-      { network: 'cjdns', host: 'fc00::7', port: 8333, services: 8n, time: T0 / 1000 },
+      { network: 'i2p', host: formatAddress('i2p', Buffer.alloc(32, 3)), port: 1, services: 1n, time: T0s },
+      { network: 'cjdns', host: 'fc00::7', port: 8333, services: 1024n, time: T0s },
     ],
-    'peer:8333',
+    { origin: 'gossip', source: '8.8.8.8:8333' },
   );
+  book.add([{ network: 'ipv4', host: '127.0.0.1', port: 18444, services: 0n, time: T0s }], { origin: 'user' });
   book.markAttempt('1.2.3.4', 8333);
   book.markFailure('1.2.3.4', 8333);
-  clock.now += 5000;
-  book.markSuccess('2001:db8::1', 18444, 9n);
-  book.ban('1.2.3.4', 8333, 3600_000);
+  clock.advance(5000);
+  book.markSuccess('2001:db9::1', 18444, 9n);
   return book;
 }
 
 describe('saveAddressBook and loadAddressBook', () => {
-  it('round-trips a book, leaving no temporary file behind', async () => {
+  it('round-trips both tables, the key and every statistic, leaving no temporary file behind', async () => {
     const file = join(dir, 'round-trip.json');
     const book = sampleBook();
+    expect([book.newCount, book.triedCount]).toEqual([5, 1]);
     await saveAddressBook(book, file);
-    const { book: loaded, warning } = await loadAddressBook(file);
+    const { book: loaded, warning } = await loadAddressBook(file, { reachable: ['ipv4', 'ipv6', 'torv3', 'i2p', 'cjdns'] });
     expect(warning).toBeNull();
     expect(loaded.all()).toEqual(book.all());
-    expect(loaded.size).toBe(5);
+    expect(serializeAddressBook(loaded)).toBe(await readFile(file, 'utf8'));
+    expect(loaded.exportState().state.key).toEqual(fixedKey(3));
     expect((await readdir(dir)).filter((f) => f.startsWith('round-trip.json'))).toEqual(['round-trip.json']);
   });
 
-  it('replaces the previous book and loads with the options given', async () => {
-    const file = join(dir, 'replace.json');
+  it('writes a versioned file with the key, one entry per line, each new entry with its buckets', async () => {
+    const text = serializeAddressBook(sampleBook());
+    const data = JSON.parse(text);
+    expect(data).toMatchObject({ version: 2, key: fixedKey(3).toString('hex'), grouping: 'netgroup' });
+    expect(data.new).toHaveLength(5);
+    expect(data.tried).toEqual([expect.objectContaining({ host: '2001:db9::1', port: 18444, services: '9', lastSuccess: T0s + 5 })]);
+    expect(data.new.find((e: { host: string }) => e.host === '1.2.3.4')).toMatchObject({
+      attempts: 1,
+      sourceNetwork: 'ipv4',
+      source: '8.8.8.8',
+      buckets: [expect.any(Number)],
+    });
+    expect(text.split('\n').length).toBeGreaterThan(8);
+  });
+
+  it('re-buckets a book saved under another grouping', async () => {
+    const file = join(dir, 'regroup.json');
     await saveAddressBook(sampleBook(), file);
-    const small = new AddressBook();
-    small.add([{ network: 'ipv4', host: '9.9.9.9', port: 8333, services: 1n, time: T0 / 1000 }], 'user');
-    await saveAddressBook(small, file);
-    const { book, warning } = await loadAddressBook(file, { maxSize: 3 });
+    const { book, warning } = await loadAddressBook(file, { groupingId: 'asmap-1234', reachable: ['ipv4', 'ipv6', 'torv3', 'i2p', 'cjdns'] });
     expect(warning).toBeNull();
-    expect(book.all()).toEqual(small.all());
-    expect(book.maxSize).toBe(3);
+    expect(book.size).toBe(6);
   });
 
   it('saves an empty book', async () => {
     const file = join(dir, 'empty-book.json');
-    await saveAddressBook(new AddressBook(), file);
-    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ version: 1, records: [] });
+    await saveAddressBook(new AddressBook({ key: fixedKey(1) }), file);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ version: 2, new: [], tried: [] });
     expect(await loadAddressBook(file)).toMatchObject({ warning: null, book: { size: 0 } });
   });
 
@@ -89,21 +102,24 @@ describe('saveAddressBook and loadAddressBook', () => {
     expect(book.size).toBe(0);
   });
 
+  const valid = (): string => serializeAddressBook(sampleBook());
   const corrupt: [name: string, content: () => string | Buffer, message: RegExp][] = [
     ['garbage', () => Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0xff, 0x10]), /not valid JSON/],
-    ['truncated', () => serializeAddressBook(sampleBook()).slice(0, 400), /not valid JSON/],
+    ['truncated', () => valid().slice(0, 400), /not valid JSON/],
     ['empty', () => '', /empty/],
-    ['wrong shape', () => '{"version":1,"records":{"1.2.3.4":{}}}', /not a valid address book \("records" must be an array/],
-    ['wrong version', () => '{"version":7,"records":[]}', /unsupported version 7/],
-    ['bad record', () => serializeAddressBook(sampleBook()).replace('"port":8333', '"port":"8333"'), /record 0: "port" must be an integer/],
+    ['wrong shape', () => valid().replace('"new":[', '"new":{"x":[').replace('],"tried"', ']},"tried"'), /"new" must be an array/],
+    ['wrong version', () => '{"version":7}', /unsupported version 7/],
+    ['bad key', () => valid().replace(/"key":"[0-9a-f]+"/, '"key":"abc"'), /"key" must be 64/],
+    ['bad port', () => valid().replace('"port":8333', '"port":"8333"'), /new \d: "port" must be an integer/],
+    ['bad bucket', () => valid().replace(/"buckets":\[\d+\]/, '"buckets":[4096]'), /new \d: "buckets" must be/],
+    ['bad source', () => valid().replace('"source":"8.8.8.8"', '"source":"8.8.8"'), /source "8\.8\.8" is not a valid ipv4/],
     ['a JSON array', () => '[1,2,3]', /expected an object, got an array/],
   ];
   it.each(corrupt)('gives an empty book and a one-line warning for a %s file', async (name, content, message) => {
     const file = join(dir, `corrupt-${name.replace(/ /g, '-')}.json`);
     await writeFile(file, content());
-    const { book, warning } = await loadAddressBook(file, { maxSize: 50 });
+    const { book, warning } = await loadAddressBook(file);
     expect(book.size).toBe(0);
-    expect(book.maxSize).toBe(50);
     expect(warning).toMatch(message);
     expect(warning).toContain(file);
     expect(warning).toMatch(/empty book$/);
@@ -132,6 +148,51 @@ describe('saveAddressBook and loadAddressBook', () => {
   );
 });
 
+describe('the version-1 format', () => {
+  const v1 = (records: unknown[]): string => JSON.stringify({ version: 1, records });
+  const record = (host: string, extra: Record<string, unknown> = {}) => ({
+    network: 'ipv4',
+    host,
+    port: 8333,
+    services: '9',
+    lastSeen: T0s - 3600,
+    attempts: 0,
+    lastAttempt: null,
+    lastSuccess: null,
+    source: '8.8.8.8:8333',
+    bannedUntil: null,
+    ...extra,
+  });
+
+  it('is migrated: records with a success into tried, the others into new, bans dropped, with a note', async () => {
+    const file = join(dir, 'v1.json');
+    await writeFile(
+      file,
+      v1([
+        record('1.2.3.4', { attempts: 2, lastAttempt: T0 - 60_000 }),
+        record('5.6.7.8', { lastSuccess: T0 - 3_600_000, lastAttempt: T0 - 3_600_000 }),
+        record('127.0.0.1', { source: 'user' }),
+        record('9.9.9.9', { bannedUntil: T0 + 3_600_000 }),
+      ]),
+    );
+    const { book, warning } = await loadAddressBook(file, { now: () => T0, key: fixedKey(5) });
+    expect(warning).toMatch(/migrated 4 records from the version-1 format \(1 with a success into tried; 1 running bans not carried over\)$/);
+    expect(book.size).toBe(4);
+    expect(book.get('1.2.3.4', 8333)).toMatchObject({ tried: false, attempts: 2, lastTry: T0s - 60, source: '8.8.8.8', lastSeen: T0s - 3600 });
+    expect(book.get('5.6.7.8', 8333)).toMatchObject({ tried: true, lastSuccess: T0s - 3600 });
+    expect(book.get('127.0.0.1', 8333)).toMatchObject({ source: '127.0.0.1' });
+    // Saved again, it is a version-2 book.
+    await saveAddressBook(book, file);
+    expect((await loadAddressBook(file)).warning).toBeNull();
+  });
+
+  it('is refused with a warning when a record is malformed', async () => {
+    const file = join(dir, 'v1-bad.json');
+    await writeFile(file, v1([record('1.2.3.999')]));
+    expect((await loadAddressBook(file)).warning).toMatch(/record 0: "1\.2\.3\.999" is not a valid ipv4 address/);
+  });
+});
+
 // ---- atomicity --------------------------------------------------------------------------------
 
 const SCRIPT = fileURLToPath(new URL('./save-loop.ts', import.meta.url));
@@ -152,8 +213,14 @@ interface Writer {
   closed: Promise<void>;
 }
 
-/** Starts a writer at version `first`; every "writing <n> <hash>" it prints goes into `hashes`. */
-function startWriter(file: string, first: number, hashes: Map<string, number>, untilSaved: boolean): Writer {
+interface Written {
+  version: number;
+  /** Records in that version of the book. */
+  size: number;
+}
+
+/** Starts a writer at version `first`; every "writing <n> <hash> <size>" it prints goes into `hashes`. */
+function startWriter(file: string, first: number, hashes: Map<string, Written>, untilSaved: boolean): Writer {
   const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, file, String(first)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const writer: Writer = { process: child, saved: -1, started: Promise.resolve(), closed };
@@ -164,8 +231,8 @@ function startWriter(file: string, first: number, hashes: Map<string, number>, u
       const lines = buffered.split('\n');
       buffered = lines.pop()!;
       for (const line of lines) {
-        const writing = /^writing (\d+) ([0-9a-f]{64})$/.exec(line);
-        if (writing) hashes.set(writing[2]!, Number(writing[1]));
+        const writing = /^writing (\d+) ([0-9a-f]{64}) (\d+)$/.exec(line);
+        if (writing) hashes.set(writing[2]!, { version: Number(writing[1]), size: Number(writing[3]) });
         const saved = /^saved (\d+)$/.exec(line);
         if (saved) writer.saved = Number(saved[1]);
         if ((untilSaved ? saved : writing) !== null) resolve();
@@ -213,7 +280,7 @@ async function lane(index: number, deadline: number, counter: { kills: number })
   const laneDir = join(dir, `lane-${index}`);
   await mkdir(laneDir);
   const file = join(laneDir, 'book.json');
-  const hashes = new Map<string, number>(); // every version any writer of this lane began to write
+  const hashes = new Map<string, Written>(); // every version any writer of this lane began to write
   const result: LaneResult = { kills: 0, killedWhileWriting: 0, versions: [] };
   while (result.kills < MIN_KILLS_PER_LANE || (counter.kills < TARGET_KILLS && Date.now() < deadline)) {
     counter.kills++;
@@ -239,13 +306,13 @@ async function lane(index: number, deadline: number, counter: { kills: number })
     const { book, warning } = await loadAddressBook(file);
     expect(warning).toBeNull();
     const text = await readFile(file, 'utf8');
-    const version = hashes.get(createHash('sha256').update(text).digest('hex'));
-    expect(version, 'the file holds exactly one of the versions written').toBeDefined();
+    const written = hashes.get(createHash('sha256').update(text).digest('hex'));
+    expect(written, 'the file holds exactly one of the versions written').toBeDefined();
     // Never an older writer's book once a newer one completed a save.
-    if (!whileWriting) expect(Math.floor(version! / VERSIONS_PER_WRITER)).toBe(k);
-    expect(book.size).toBe(10_000 - (version! % 7) * 100);
+    if (!whileWriting) expect(Math.floor(written!.version / VERSIONS_PER_WRITER)).toBe(k);
+    expect(book.size).toBe(written!.size);
     expect(serializeAddressBook(book)).toBe(text);
-    result.versions.push(version!);
+    result.versions.push(written!.version);
   }
   return result;
 }

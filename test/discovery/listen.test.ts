@@ -3,7 +3,9 @@
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AddressBook } from '../../src/address-book.js';
+import { BanList } from '../../src/addrman/bans.js';
 import { startListener } from '../../src/listener.js';
+import { sha256d } from '../../src/protocol/hash.js';
 import { runPeer } from '../machines/harness.js';
 import { startBcoin } from '../../testkit/bcoin-harness.js';
 import { jsonLines, startCli } from '../cli/run-cli.js';
@@ -18,7 +20,7 @@ afterEach(async () => {
  * public-looking ones; nothing dials them (bcoin's harness makes no outbound connections).
  */
 function bookWith(n: number, prefix = '127.30'): AddressBook {
-  const book = new AddressBook();
+  const book = new AddressBook({ key: sha256d(Buffer.from('listen test')) });
   book.add(
     Array.from({ length: n }, (_, i) => ({
       network: 'ipv4' as const,
@@ -27,24 +29,36 @@ function bookWith(n: number, prefix = '127.30'): AddressBook {
       services: 9n,
       time: Math.floor(Date.now() / 1000),
     })),
-    'test',
+    { origin: 'user' },
   );
   return book;
 }
 
 describe('listen', () => {
   it('accepts our own node as an inbound peer and answers its getaddr from the book', async () => {
-    const listener = await startListener({ bind: '127.0.0.1', port: 0, network: 'regtest', maxInbound: 125, book: bookWith(40) });
+    const book = bookWith(40);
+    expect(book.size).toBe(40);
+    const listener = await startListener({ bind: '127.0.0.1', port: 0, network: 'regtest', maxInbound: 125, book });
     cleanups.push(() => listener.close());
     const client = runPeer({ host: '127.0.0.1', port: listener.port, connectOnStart: true, maxRetries: 0 });
     await client.until((e) => e.some((x) => x.type === 'addresses'));
     const [batch] = client.of('addresses');
-    // Core's rule: at most 23 % of the table (and never more than 1000).
-    expect(batch!.addresses.length).toBe(Math.ceil(40 * 0.23));
+    // Core's rule: at most 23 % of the table, rounded down (and never more than 1000).
+    expect(batch!.addresses.length).toBe(Math.floor((40 * 23) / 100));
     expect(batch!.command).toBe('addrv2');
     expect(listener.peers()).toBe(1);
     client.actor.send({ type: 'STOP' });
     await client.done;
+  });
+
+  it('closes connections from banned addresses at once', async () => {
+    const bans = new BanList();
+    bans.ban('127.0.0.0/8');
+    const listener = await startListener({ bind: '127.0.0.1', port: 0, network: 'regtest', maxInbound: 125, book: bookWith(1), bans });
+    cleanups.push(() => listener.close());
+    const client = runPeer({ host: '127.0.0.1', port: listener.port, connectOnStart: true, maxRetries: 0 });
+    expect(await client.done).toMatchObject({ reason: 'max-retries' });
+    expect(listener.peers()).toBe(0);
   });
 
   it('refuses connections over --max-inbound', async () => {
