@@ -5,7 +5,7 @@
  * peers send ten `addr` messages of 1,000 addresses stamped 10 minutes ahead through the whole
  * intake path; then 1,000 selections. The attacker's share of the book and of the selections is
  * reported for three attacks, for this design and for the one-table book it replaced
- * (bench/lib/legacy-address-book.ts). The target: under 10 % of selections.
+ * (testkit/eclipse/legacy-address-book.ts). The target: under 10 % of selections.
  *
  * The costs, in this process, new design against old on the same addresses: gossip intake of
  * 1,000-address messages, selections for 8 outbound connections, one getaddr answer, and the JSON
@@ -17,8 +17,8 @@
 import { AddressBook } from '../src/address-book.js';
 import { parseAddressBookJSON } from '../src/address-book-json.js';
 import { serializeAddressBook } from '../src/address-book-file.js';
-import { ECLIPSE_ATTACKS, type EclipseOutcome, HONEST_ADDRESSES, runEclipse, SELECTIONS } from './lib/eclipse.js';
-import { LegacyAddressBook } from './lib/legacy-address-book.js';
+import { ECLIPSE_ATTACKS, type EclipseOutcome, HONEST_ADDRESSES, runEclipse, SELECTIONS } from '../testkit/eclipse/eclipse.js';
+import { LegacyAddressBook } from '../testkit/eclipse/legacy-address-book.js';
 import { fmtPct, fmtRatio, median, seededRandom, si } from './lib/stats.js';
 import { targetsTable } from './lib/report.js';
 import type { BenchContext, BenchModule, ModuleReport, Table, Target } from './lib/types.js';

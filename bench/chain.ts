@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { headerHash } from '../src/chain/header.js';
 import { CHAIN_PARAMS } from '../src/chain/params.js';
-import { mineHeader } from '../test/chain/mine.js';
+import { mineHeader } from '../testkit/chain/mine.js';
 import { Worker } from './lib/child.js';
 import { targetsTable } from './lib/report.js';
 import { median, si } from './lib/stats.js';

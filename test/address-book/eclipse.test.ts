@@ -3,7 +3,7 @@
 // intake path (token bucket, time penalty, routability and services, the tables). The attacker's
 // share of 1,000 selections must stay under 10 %, whatever the attack and the secret key.
 import { describe, expect, it } from 'vitest';
-import { ECLIPSE_ATTACKS, HONEST_ADDRESSES, runEclipse, SELECTIONS } from '../../bench/lib/eclipse.js';
+import { ECLIPSE_ATTACKS, HONEST_ADDRESSES, runEclipse, SELECTIONS } from '../../testkit/eclipse/eclipse.js';
 
 describe('eclipse resistance', () => {
   it.each(ECLIPSE_ATTACKS.flatMap((attack) => [1, 2].map((seed) => [attack.name, seed, attack] as const)))(

@@ -4,7 +4,7 @@ import type { HeardAddress } from '../../machines/peer/types.js';
 import { type NetAddr, parseNetAddr, type Service } from '../../src/addrman/netaddr.js';
 import { sha256d } from '../../src/protocol/hash.js';
 
-export { seededRandom } from '../../bench/lib/stats.js';
+export { seededRandom } from '../../testkit/random.js';
 
 /** 2026-01-01T00:00:00Z in milliseconds. */
 export const T0 = Date.UTC(2026, 0, 1);

@@ -5,7 +5,7 @@ import { HeaderChain } from '../../src/chain/chain.js';
 import { headerHash } from '../../src/chain/header.js';
 import { HeadersSync, type HeadersSyncOptions, type SyncStep } from '../../src/chain/headers-sync.js';
 import { CHAIN_PARAMS, chainParams } from '../../src/chain/params.js';
-import { genesisTip, mineChain, mineHeader, type Tip } from './mine.js';
+import { genesisTip, mineChain, mineHeader, type Tip } from '../../testkit/chain/mine.js';
 import { PeerChain } from './peer-chain.js';
 
 const regtest = CHAIN_PARAMS.regtest;

@@ -6,7 +6,7 @@ import { headerHash, headerToBytes, hashToHex } from '../../src/chain/header.js'
 import { CHAIN_PARAMS, chainParams } from '../../src/chain/params.js';
 import { encodeCompact, workFromBits } from '../../src/chain/target.js';
 import { parseBlockHeader } from '../../src/protocol/messages/headers.js';
-import { genesisTip, mineChain, mineHeader } from './mine.js';
+import { genesisTip, mineChain, mineHeader } from '../../testkit/chain/mine.js';
 import { mainnetHeaders } from './support.js';
 
 const params = CHAIN_PARAMS.regtest;

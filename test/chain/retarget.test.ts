@@ -6,7 +6,7 @@ import { headerHash } from '../../src/chain/header.js';
 import { type ChainParams, chainParams, CHAIN_PARAMS } from '../../src/chain/params.js';
 import { encodeCompact } from '../../src/chain/target.js';
 import { calculateNextWorkRequired } from '../../src/chain/validation.js';
-import { genesisTip, mineChain, mineHeader, type Tip } from './mine.js';
+import { genesisTip, mineChain, mineHeader, type Tip } from '../../testkit/chain/mine.js';
 
 const T0 = 1_600_000_000;
 const NOW = T0 + 10_000_000;

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { headerHash } from '../../src/chain/header.js';
 import { CHAIN_PARAMS } from '../../src/chain/params.js';
 import { HeaderStore } from '../../src/chain/store.js';
-import { genesisTip, mineChain } from './mine.js';
+import { genesisTip, mineChain } from '../../testkit/chain/mine.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const KILLS = 30;

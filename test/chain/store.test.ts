@@ -10,7 +10,7 @@ import { StoreLockedError } from '../../src/chain/lock.js';
 import { CHAIN_PARAMS } from '../../src/chain/params.js';
 import { FILE_HEADER_SIZE, HeaderStore, LOCK_FILE, STORE_FILE, StoreError } from '../../src/chain/store.js';
 import { testScope } from '../machines/harness.js';
-import { genesisTip, mineChain } from './mine.js';
+import { genesisTip, mineChain } from '../../testkit/chain/mine.js';
 import { openFds } from './support.js';
 
 const params = CHAIN_PARAMS.regtest;

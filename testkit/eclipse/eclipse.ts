@@ -9,7 +9,7 @@ import { isRoutable, parseNetAddr } from '../../src/addrman/netaddr.js';
 import { AddrTokenBucket } from '../../src/addrman/token-bucket.js';
 import { addressKey } from '../../src/net-address.js';
 import { LegacyAddressBook } from './legacy-address-book.js';
-import { seededRandom } from './stats.js';
+import { seededRandom } from '../random.js';
 
 /** One way to attack: how many attacker peers, and how their addresses are spread. */
 export interface EclipseAttack {
