@@ -92,11 +92,7 @@ export const peerMachine = peerSetup.createMachine({
         ],
         STOP: {
           target: 'stopped',
-          actions: [
-            { type: 'recordDisconnect', params: { reason: 'user-stop' } },
-            'recordUserStop',
-            'emitDisconnect',
-          ],
+          actions: ['recordStopDisconnect', 'recordUserStop', 'emitDisconnect'],
         },
       },
       states: {

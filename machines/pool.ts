@@ -149,11 +149,12 @@ export const poolMachine = setup({
       assertPeerDone(event);
       const { actorId, output } = event;
       const peer = context.peers[actorId];
-      if (!peer || output.reason === 'user-stop') return;
+      if (!peer) return;
       const at = { host: peer.host, port: peer.port };
+      // A peer stopped for misbehaviour found outside it (the chain refused its headers) is banned too.
       if (output.cause && isMisbehaviour(output.cause)) {
         enqueue.sendTo('addressBook', { type: 'ban', ...at, durationMs: context.options.misbehaviourBanMs });
-      } else if (!peer.connectedOnce) {
+      } else if (output.reason !== 'user-stop' && !peer.connectedOnce) {
         enqueue.sendTo('addressBook', { type: 'failure', ...at });
       }
     }),

@@ -7,19 +7,29 @@ import type { BanList } from './addrman/bans.js';
 import { GetaddrCache } from './addrman/getaddr-cache.js';
 import { AddrTokenBucket } from './addrman/token-bucket.js';
 import { formatHostPort } from './host-port.js';
+import { InboundSlots } from './inbound-slots.js';
 import { logger } from './log.js';
 import { createPeer, type PeerActor } from './peer.js';
 import type { NetworkName } from './protocol/networks.js';
 
 const log = logger('listener');
 
+/** Inbound connections one address may hold unless told otherwise. */
+export const DEFAULT_MAX_INBOUND_PER_ADDRESS = 16;
+
 /** Where to listen and what every inbound peer gets. */
 export interface ListenerOptions {
   bind: string;
   port: number;
   network: NetworkName;
-  /** Inbound peers at most; Core allows 125 connections in all. */
+  /**
+   * Inbound peers at most (Core allows 125 connections in all). At the limit a newcomer takes the
+   * slot of the peer Core's eviction picks (one that never finished its handshake first), and is
+   * refused only when nobody may be evicted.
+   */
   maxInbound: number;
+  /** Inbound peers from one address at most; default 16. */
+  maxInboundPerAddress?: number;
   /** Where getaddr answers come from, and where heard addresses go. */
   book: AddressBook;
   /** Connections from banned addresses are closed at once; banned addresses are not handed out. */
@@ -46,19 +56,31 @@ export interface Listener {
 /** Accepts inbound connections, each run by the peer statechart in its inbound role. */
 export async function startListener(options: ListenerOptions): Promise<Listener> {
   const active = new Map<PeerActor, Promise<PeerOutput>>();
+  const byId = new Map<number, PeerActor>();
+  const slots = new InboundSlots<number>(options.maxInbound, options.maxInboundPerAddress ?? DEFAULT_MAX_INBOUND_PER_ADDRESS);
+  let nextId = 1;
   const answers = new GetaddrCache(options.book, { bans: options.bans });
   const server = createServer((socket: Socket) => {
-    const address = `${socket.remoteAddress}:${socket.remotePort}`;
-    if (options.bans?.isBanned(socket.remoteAddress ?? '')) {
+    const remote = socket.remoteAddress ?? '';
+    const address = formatHostPort(remote, socket.remotePort ?? 0);
+    if (options.bans?.isBanned(remote)) {
       log('refusing %s: banned', address);
       socket.destroy();
       return;
     }
-    if (active.size >= options.maxInbound) {
-      log('refusing %s: %d inbound peers already', address, active.size);
+    const admission = slots.admit(remote);
+    if (!admission.admit) {
+      log('refusing %s: %s (%d inbound peers)', address, admission.why, slots.size);
       socket.destroy();
       return;
     }
+    if (admission.evict !== null) {
+      log('evicting inbound peer %d for %s', admission.evict, address);
+      byId.get(admission.evict)?.send({ type: 'STOP', reason: 'evicted' });
+      slots.release(admission.evict);
+    }
+    const id = nextId++;
+    slots.take(id, remote);
     const peer = createPeer({
       ...options.peer,
       host: socket.remoteAddress ?? '::',
@@ -74,13 +96,17 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
     const tokens = new AddrTokenBucket();
     const isBanned = options.bans && options.bans.isBanned.bind(options.bans);
     peer.on('addresses', (e) => options.book.add(e.addresses, { origin: 'gossip', source: socket.remoteAddress ?? address, tokens, isBanned }));
+    peer.on('*', (event) => slots.observe(id, event));
     options.onPeer?.(peer, address);
     const done = toPromise(peer).then((output) => {
       active.delete(peer);
+      byId.delete(id);
+      slots.release(id);
       options.onPeerStopped?.(address, output);
       return output;
     });
     active.set(peer, done);
+    byId.set(id, peer);
     peer.start();
   });
   await new Promise<void>((resolve, reject) => {

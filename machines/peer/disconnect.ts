@@ -25,8 +25,8 @@ export const PROTOCOL_REASONS = [
   'missing-services',
 ] as const;
 
-/** Ends we chose ourselves. */
-export const LOCAL_REASONS = ['user-stop'] as const;
+/** Ends we chose ourselves: the user, inbound eviction, or a verdict reached outside the peer (bad headers, a bad block). */
+export const LOCAL_REASONS = ['user-stop', 'evicted', 'misbehaving'] as const;
 
 /** A reason the transport reported. */
 export type TransportReason = (typeof TRANSPORT_REASONS)[number];
@@ -72,6 +72,8 @@ export const DISCONNECT_REASONS: Readonly<Record<DisconnectReason, DisconnectMea
   'peer-version-too-old': meaning('protocol', 'the peer speaks a protocol version below our minimum', false),
   'missing-services': meaning('protocol', 'the peer lacks services we require', false),
   'user-stop': meaning('local', 'stopped by the user', false),
+  evicted: meaning('local', 'evicted to make room for a new inbound peer', true),
+  misbehaving: meaning('local', 'the peer sent what the chain refuses (invalid headers or blocks)', false, true),
 });
 
 /** The sentence a person reads for `reason`. */

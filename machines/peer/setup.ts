@@ -123,6 +123,13 @@ export const peerSetup = setup({
       };
     }),
     markSocketOpen: assign({ socketOpen: true }),
+    recordStopDisconnect: assign(({ context, event }) => {
+      assertEvent(event, 'STOP');
+      const reason = event.reason ?? 'user-stop';
+      return {
+        lastDisconnect: { reason, message: disconnectText(reason), established: context.established, phase: connectionPhase(context) },
+      };
+    }),
     // The process's connections see each other's nonces while they last, to spot a connection to ourselves.
     registerNonce: ({ context }) => context.options.nonces?.add(context.nonce),
     releaseNonce: ({ context }) => context.options.nonces?.delete(context.nonce),

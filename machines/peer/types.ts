@@ -7,7 +7,7 @@ import type { Command, Payloads } from '../../src/protocol/messages/index.js';
 import type { VersionPayload } from '../../src/protocol/messages/version.js';
 import type { NetworkName } from '../../src/protocol/networks.js';
 
-import type { DisconnectReason } from './disconnect.js';
+import type { DisconnectReason, LocalReason } from './disconnect.js';
 
 export type { DisconnectReason } from './disconnect.js';
 
@@ -197,7 +197,8 @@ export type CodecEvent =
 
 export type CommandEvent =
   | { type: 'CONNECT' }
-  | { type: 'STOP' }
+  /** Stop; `reason` says why when it is not the user's choice (default `user-stop`). */
+  | { type: 'STOP'; reason?: LocalReason }
   | { type: 'SEND'; message: OutgoingMessage };
 
 /** Every event the peer machine hears: decoded payloads, the socket's and the codec's reports, and commands. */
