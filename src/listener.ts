@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { toPromise } from 'xstate';
+import { type InspectionEvent, type Observer, toPromise } from 'xstate';
 import type { PeerInput } from '../machines/peer/options.js';
 import type { HeardAddress, PeerOutput } from '../machines/peer/types.js';
 import type { AddressBook } from './address-book.js';
@@ -21,6 +21,8 @@ export interface ListenerOptions {
   book: AddressBook;
   /** Options for every inbound peer machine (timeouts, user agent, …). */
   peer?: Omit<PeerInput, 'host' | 'port' | 'network' | 'role' | 'accepted'>;
+  /** XState's `inspect` option for every inbound peer: an inspector's `inspect`, say. */
+  inspect?: Observer<InspectionEvent>;
   /** Called for every inbound peer before it starts, to attach listeners. */
   onPeer?: (peer: PeerActor, address: string) => void;
   /** Called when an inbound peer's machine ends. */
@@ -60,7 +62,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
       accepted: socket,
       connectOnStart: true,
       shareAddresses: () => toHeard(options.book),
-    });
+    }, options.inspect ? { inspect: options.inspect } : {});
     peer.on('addresses', (e) => options.book.add(e.addresses, address));
     options.onPeer?.(peer, address);
     const done = toPromise(peer).then((output) => {
