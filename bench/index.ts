@@ -12,13 +12,14 @@ import { fileURLToPath } from 'node:url';
 import { codecBench } from './codec.js';
 import { crawlBench } from './crawl.js';
 import { handshakeBench } from './handshake.js';
+import { inspectorBench } from './inspector.js';
 import { machineInfo } from './lib/machine.js';
 import { printResult, writeBenchmarksFile } from './lib/report.js';
 import type { BenchModule, ModuleReport, ModuleResult } from './lib/types.js';
 import { peerLoadBench } from './peer-load.js';
 import { scaleBench } from './scale.js';
 
-const MODULES: readonly BenchModule[] = [codecBench, peerLoadBench, handshakeBench, scaleBench, crawlBench];
+const MODULES: readonly BenchModule[] = [codecBench, peerLoadBench, handshakeBench, scaleBench, crawlBench, inspectorBench];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
