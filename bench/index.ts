@@ -14,6 +14,7 @@ import { chainBench } from './chain.js';
 import { codecBench } from './codec.js';
 import { crawlBench } from './crawl.js';
 import { handshakeBench } from './handshake.js';
+import { inspectorBench } from './inspector.js';
 import { machineInfo } from './lib/machine.js';
 import { printResult, writeBenchmarksFile } from './lib/report.js';
 import type { BenchModule, ModuleReport, ModuleResult } from './lib/types.js';
@@ -21,7 +22,7 @@ import { peerLoadBench } from './peer-load.js';
 import { scaleBench } from './scale.js';
 import { v2Bench } from './v2.js';
 
-const MODULES: readonly BenchModule[] = [codecBench, peerLoadBench, handshakeBench, scaleBench, crawlBench, addrmanBench, chainBench, v2Bench];
+const MODULES: readonly BenchModule[] = [codecBench, peerLoadBench, handshakeBench, scaleBench, crawlBench, addrmanBench, chainBench, v2Bench, inspectorBench];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { toPromise } from 'xstate';
+import { type InspectionEvent, type Observer, toPromise } from 'xstate';
 import type { PeerInput } from '../machines/peer/options.js';
 import type { HeardAddress, PeerOutput } from '../machines/peer/types.js';
 import type { AddressBook } from './address-book.js';
@@ -36,6 +36,8 @@ export interface ListenerOptions {
   bans?: BanList;
   /** Options for every inbound peer machine (timeouts, user agent, …). */
   peer?: Omit<PeerInput, 'host' | 'port' | 'network' | 'role' | 'accepted'>;
+  /** XState's `inspect` option for every inbound peer: an inspector's `inspect`, say. */
+  inspect?: Observer<InspectionEvent>;
   /** Called for every inbound peer before it starts, to attach listeners. */
   onPeer?: (peer: PeerActor, address: string) => void;
   /** Called when an inbound peer's machine ends. */
@@ -91,7 +93,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
       connectOnStart: true,
       shareAddresses: (): HeardAddress[] =>
         answers.answer({ remoteAddress: socket.remoteAddress ?? '', localAddress: socket.localAddress, localPort: socket.localPort }),
-    });
+    }, options.inspect ? { inspect: options.inspect } : {});
     // Inbound peers were not asked for addresses: their bucket starts at Core's one token.
     const tokens = new AddrTokenBucket();
     const isBanned = options.bans && options.bans.isBanned.bind(options.bans);

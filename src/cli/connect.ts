@@ -5,8 +5,6 @@ import { peerMachine } from '../../machines/peer.js';
 import { frameCodec } from '../actors/codec.js';
 import { createTcpSocket } from '../actors/socket.js';
 import { createResolver, pickOne } from '../dns.js';
-import { formatHostPort } from '../host-port.js';
-import { type InspectTarget, type OpenInspector, openInspector } from '../inspector/open.js';
 import { PACKAGE_NAME } from '../package-info.js';
 import { createPeer, type PeerActor } from '../peer.js';
 import {
@@ -15,7 +13,6 @@ import {
   formatOptions,
   INSPECT_OPTION,
   INSPECT_OPTIONAL_VALUE,
-  inspectOption,
   integerOption,
   networkOption,
   type ParsedArgs,
@@ -23,6 +20,7 @@ import {
   parseCommandLine,
   parseEndpoint,
 } from './options.js';
+import { openInspectorFromArgs } from './inspect.js';
 import { humanReporter, jsonReporter, type Reporter, type ReporterStreams } from './output.js';
 import { onStopSignal } from './stop-signals.js';
 import { EXIT_GAVE_UP, EXIT_OK, UsageError } from './usage-error.js';
@@ -83,7 +81,6 @@ export async function runConnect(args: string[], io: CommandIo): Promise<number>
   } as const;
   const servers = (values['dns-server'] as string[] | undefined) ?? [];
   for (const server of servers) parseEndpoint(server, 53, '--dns-server');
-  const inspectTarget = inspectOption(values);
 
   let endpoints: Endpoint[];
   if (positionals.length > 0) {
@@ -98,7 +95,7 @@ export async function runConnect(args: string[], io: CommandIo): Promise<number>
   }
 
   const reporter: Reporter = values.json ? jsonReporter(io) : humanReporter(io);
-  const inspector = inspectTarget && (await openInspectorFor(inspectTarget, io));
+  const inspector = await openInspectorFromArgs(values, io);
   const machine = peerMachine.provide({
     actors: { socket: createTcpSocket({ resolve: createResolver({ servers }) }), codec: frameCodec },
   });
@@ -142,20 +139,5 @@ export async function runConnect(args: string[], io: CommandIo): Promise<number>
     stopListening();
     // The inspector serves while the node runs; once every peer has stopped it lets the process end.
     await inspector?.close();
-  }
-}
-
-/** Starts the inspector `--inspect` asked for and says on stderr where it is. */
-async function openInspectorFor(target: InspectTarget, io: CommandIo): Promise<OpenInspector> {
-  try {
-    const inspector = await openInspector(target);
-    io.stderr.write(`${inspector.notice}\n`);
-    return inspector;
-  } catch (error) {
-    const { code, message } = error as NodeJS.ErrnoException;
-    const where = formatHostPort(target.host, target.port);
-    if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES')
-      throw new UsageError(`--inspect cannot listen on ${where} (${code}); name another port, e.g. --inspect=0`);
-    throw new Error(`--inspect: ${message}`);
   }
 }

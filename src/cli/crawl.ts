@@ -10,7 +10,17 @@ import { createCrawl, startsLocal } from '../crawl.js';
 import { createResolver, type HostResolver } from '../dns.js';
 import type { Network } from '../protocol/networks.js';
 import type { CommandIo } from './connect.js';
-import { formatOptions, integerOption, networkOption, PEER_OPTIONS, parseCommandLine, parseEndpoint } from './options.js';
+import { openInspectorFromArgs } from './inspect.js';
+import {
+  formatOptions,
+  INSPECT_OPTION,
+  INSPECT_OPTIONAL_VALUE,
+  integerOption,
+  networkOption,
+  PEER_OPTIONS,
+  parseCommandLine,
+  parseEndpoint,
+} from './options.js';
 import { sanitise } from './sanitise.js';
 import { onStopSignal } from './stop-signals.js';
 import { EXIT_GAVE_UP, EXIT_OK, UsageError } from './usage-error.js';
@@ -25,6 +35,7 @@ const CRAWL_OPTIONS = {
   out: { type: 'string', hint: 'file', help: 'write the records here (default: stdout)' },
   format: { type: 'string', default: 'jsonl', hint: 'jsonl|csv', help: 'record format' },
   json: { type: 'boolean', default: false, help: 'no progress and no summary on stderr' },
+  ...INSPECT_OPTION,
 } as const;
 
 export const CRAWL_USAGE = `Usage: bitcoin-node crawl [host[:port] ...] [options]
@@ -79,7 +90,7 @@ function summarise(summary: CrawlSummary, written: number): string {
 }
 
 export async function runCrawl(args: string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseCommandLine(args, CRAWL_OPTIONS);
+  const { values, positionals } = parseCommandLine(args, CRAWL_OPTIONS, INSPECT_OPTIONAL_VALUE);
   if (values.help) {
     io.stdout.write(`${CRAWL_USAGE}\n`);
     return EXIT_OK;
@@ -100,6 +111,7 @@ export async function runCrawl(args: string[], io: CommandIo): Promise<number> {
     return EXIT_GAVE_UP;
   }
 
+  const inspector = await openInspectorFromArgs(values, io);
   const out: NodeJS.WritableStream = values.out ? createWriteStream(String(values.out)) : io.stdout;
   if (format === 'csv') out.write(`${CSV_COLUMNS.join(',')}\n`);
   const bar = quiet ? null : new SingleBar({ stream: io.stderr as NodeJS.WriteStream, format: 'crawl [{bar}] {value}/{total} nodes | {active} active | {reachable} reachable', hideCursor: true });
@@ -120,7 +132,10 @@ export async function runCrawl(args: string[], io: CommandIo): Promise<number> {
         userAgent: String(values['user-agent']),
       },
     },
-    { peerMachine: peerMachine.provide({ actors: { socket: createTcpSocket({ resolve }), codec: frameCodec } }) },
+    {
+      peerMachine: peerMachine.provide({ actors: { socket: createTcpSocket({ resolve }), codec: frameCodec } }),
+      ...(inspector ? { inspect: inspector.inspect } : {}),
+    },
   );
   let written = 0;
   let reachable = 0;
@@ -145,5 +160,6 @@ export async function runCrawl(args: string[], io: CommandIo): Promise<number> {
     return EXIT_OK;
   } finally {
     stopListening();
+    await inspector?.close();
   }
 }

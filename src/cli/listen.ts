@@ -4,7 +4,16 @@ import { startListener } from '../listener.js';
 import type { CommandIo } from './connect.js';
 import { peerInputFromArgs } from './connect.js';
 import { onStopSignal } from './stop-signals.js';
-import { formatOptions, integerOption, networkOption, PEER_OPTIONS, parseCommandLine } from './options.js';
+import { openInspectorFromArgs } from './inspect.js';
+import {
+  formatOptions,
+  INSPECT_OPTION,
+  INSPECT_OPTIONAL_VALUE,
+  integerOption,
+  networkOption,
+  PEER_OPTIONS,
+  parseCommandLine,
+} from './options.js';
 import { humanReporter, jsonReporter } from './output.js';
 import { EXIT_OK, UsageError } from './usage-error.js';
 
@@ -17,6 +26,7 @@ const LISTEN_OPTIONS = {
   port: { type: 'string', hint: 'n', help: "port to listen on (default: the network's)" },
   'max-inbound': { type: 'string', default: '125', hint: 'n', help: 'inbound peers at most' },
   'address-book': { type: 'string', hint: 'file', help: 'answer getaddr from this book, and save what peers tell us into it' },
+  ...INSPECT_OPTION,
 } as const;
 
 export const LISTEN_USAGE = `Usage: bitcoin-node listen [options]
@@ -29,7 +39,7 @@ Options:
 ${formatOptions(LISTEN_OPTIONS)}`;
 
 export async function runListen(args: string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseCommandLine(args, LISTEN_OPTIONS);
+  const { values, positionals } = parseCommandLine(args, LISTEN_OPTIONS, INSPECT_OPTIONAL_VALUE);
   if (values.help) {
     io.stdout.write(`${LISTEN_USAGE}\n`);
     return EXIT_OK;
@@ -47,26 +57,32 @@ export async function runListen(args: string[], io: CommandIo): Promise<number> 
     if (loaded.warning) reporter.note(`bitcoin-node: ${loaded.warning}`);
   }
   const { network: _n, ...peer } = peerInputFromArgs(values);
-  const listener = await startListener({
-    bind: String(values.bind),
-    port,
-    network: network.name,
-    maxInbound: integerOption(values, 'max-inbound'),
-    book,
-    peer,
-    onPeer: (actor, address) => actor.on('*', (event) => reporter.event(address, event)),
-    onPeerStopped: (address, output) => reporter.stopped(address, output),
-  }).catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot listen on ${String(values.bind)}:${port}: ${error.code ?? error.message}`);
-  });
-  reporter.note(`listening on ${listener.address} (${network.name}), ${book.size} addresses in the book`);
-  await new Promise<void>((resolve) => {
-    const stopListening = onStopSignal(io.signals, () => {
-      stopListening();
-      resolve();
+  const inspector = await openInspectorFromArgs(values, io);
+  try {
+    const listener = await startListener({
+      bind: String(values.bind),
+      port,
+      network: network.name,
+      maxInbound: integerOption(values, 'max-inbound'),
+      book,
+      peer,
+      ...(inspector ? { inspect: inspector.inspect } : {}),
+      onPeer: (actor, address) => actor.on('*', (event) => reporter.event(address, event)),
+      onPeerStopped: (address, output) => reporter.stopped(address, output),
+    }).catch((error: NodeJS.ErrnoException) => {
+      throw new UsageError(`cannot listen on ${String(values.bind)}:${port}: ${error.code ?? error.message}`);
     });
-  });
-  await listener.close();
-  if (file) await saveAddressBook(book, file);
-  return EXIT_OK;
+    reporter.note(`listening on ${listener.address} (${network.name}), ${book.size} addresses in the book`);
+    await new Promise<void>((resolve) => {
+      const stopListening = onStopSignal(io.signals, () => {
+        stopListening();
+        resolve();
+      });
+    });
+    await listener.close();
+    if (file) await saveAddressBook(book, file);
+    return EXIT_OK;
+  } finally {
+    await inspector?.close();
+  }
 }

@@ -8,7 +8,16 @@ import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 
 /** The page's files, by the path the browser asks for. */
-const PAGE_FILES = ['index.html', 'inspector.css', 'inspector.js', 'chart.js', 'panels.js'] as const;
+const PAGE_FILES = [
+  'index.html',
+  'inspector.css',
+  'inspector.js',
+  'chart.js',
+  'panels.js',
+  'event-log.js',
+  'headline.js',
+  'actors.js',
+] as const;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -100,7 +100,8 @@ export class InspectionHub {
       state.blocked = false;
       this.flush(state);
     });
-    const hello = { kind: 'hello', instance: this.instance, actors: this.actorList(), historyFrom: this.firstSeq() };
+    // `time` lets the page count down to the node's timers even when its own clock differs.
+    const hello = { kind: 'hello', instance: this.instance, time: Date.now(), actors: this.actorList(), historyFrom: this.firstSeq() };
     this.deliver(state, sseMessage(hello));
     for (const message of this.history) this.deliver(state, message);
     return () => this.clients.delete(state);

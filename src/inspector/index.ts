@@ -1,8 +1,10 @@
 // The statechart inspectors as their own entry point (`btc-statechart/inspector`): our own page,
 // which works offline, and a bridge to Stately's hosted UI.
 export { type MachineDefinition, machineDefinition, type StateJson, type StateType } from './definition.js';
+export { type Headline } from './headline.js';
+export { HTTP_LIMITS, type HttpLimits } from './http-guard.js';
 export { type HubLimits } from './hub.js';
-export { type InspectorRecord, type Json, summarise } from './serialise.js';
+export { type EmittedRecord, type InspectorRecord, type Json, type SnapshotRecord, summarise } from './serialise.js';
 export {
   DEFAULT_INSPECTOR_HOST,
   DEFAULT_INSPECTOR_PORT,
@@ -16,3 +18,4 @@ export {
   type StatelyInspectorOptions,
   startStatelyInspector,
 } from './stately.js';
+export { type TimerRecord } from './timers.js';

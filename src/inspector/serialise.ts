@@ -2,8 +2,17 @@
 // bytes a peer sent us. Snapshots hold a net.Socket (inbound peers' `accepted`), clock and random
 // functions, bigints and Buffers; events carry whole socket chunks. None of that leaves as it is.
 import { EventEmitter } from 'node:events';
-import { type AnyActorRef, type AnyStateMachine, type InspectionEvent, StateMachine, type StateValue } from 'xstate';
+import {
+  type AnyActorRef,
+  type AnyMachineSnapshot,
+  type AnyStateMachine,
+  type InspectionEvent,
+  StateMachine,
+  type StateValue,
+} from 'xstate';
 import { activeStateIds } from './definition.js';
+import { type Headline, headlineFor } from './headline.js';
+import { actorTimers, type TimerRecord } from './timers.js';
 
 /** A JSON value, as the inspector sends it. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -61,8 +70,13 @@ export function summarise(value: unknown, limits: SummaryLimits = SUMMARY_LIMITS
     if (depth >= limits.depth) return '…';
     seen.add(object);
     try {
-      if (Array.isArray(object) || object instanceof Set) return visitList([...object], depth);
-      if (object instanceof Map) return visitEntries([...object.entries()].map(([k, x]) => [String(k), x]), depth);
+      if (Array.isArray(object)) return visitList(object.slice(0, limits.items), object.length, depth);
+      // A crawl's set of every address it heard of may hold thousands: read only what is kept.
+      if (object instanceof Set) return visitList(first(object.values(), limits.items), object.size, depth);
+      if (object instanceof Map) {
+        const entries = first(object.entries(), limits.items * 4 + 1).map(([k, x]): [string, unknown] => [String(k), x]);
+        return visitEntries(entries, depth, object.size);
+      }
       // Snapshots (and anything else that knows its JSON form) say what they are made of.
       const toJSON = (object as { toJSON?: unknown }).toJSON;
       if (typeof toJSON === 'function') return visit(toJSON.call(object), depth);
@@ -71,20 +85,20 @@ export function summarise(value: unknown, limits: SummaryLimits = SUMMARY_LIMITS
       seen.delete(object);
     }
   };
-  const visitList = (list: unknown[], depth: number): Json[] => {
+  const visitList = (kept: unknown[], size: number, depth: number): Json[] => {
     const out: Json[] = [];
-    for (const item of list.slice(0, limits.items)) out.push(visit(item, depth + 1) ?? null);
-    if (list.length > limits.items) out.push(`… ${list.length - limits.items} more`);
+    for (const item of kept) out.push(visit(item, depth + 1) ?? null);
+    if (size > limits.items) out.push(`… ${size - limits.items} more`);
     return out;
   };
-  const visitEntries = (entries: [string, unknown][], depth: number): { [key: string]: Json } => {
+  const visitEntries = (entries: [string, unknown][], depth: number, size = entries.length): { [key: string]: Json } => {
     const out: { [key: string]: Json } = {};
     let kept = 0;
     for (const [key, item] of entries) {
       const summary = visit(item, depth + 1);
       if (summary === undefined) continue;
       if (kept++ === limits.items * 4) {
-        out['…'] = `${entries.length - kept + 1} more keys`;
+        out['…'] = `${size - kept + 1} more keys`;
         break;
       }
       out[key] = summary;
@@ -94,8 +108,15 @@ export function summarise(value: unknown, limits: SummaryLimits = SUMMARY_LIMITS
   return visit(value, 0);
 }
 
+/** The first `count` values of an iterator, without reading the rest. */
+function first<T>(values: Iterator<T>, count: number): T[] {
+  const out: T[] = [];
+  for (let next = values.next(); !next.done && out.length < count; next = values.next()) out.push(next.value);
+  return out;
+}
+
 /** What the inspector page receives: one record per inspection event it cares about. */
-export type InspectorRecord = ActorRecord | EventRecord | SnapshotRecord;
+export type InspectorRecord = ActorRecord | EventRecord | EmittedRecord | SnapshotRecord;
 
 interface RecordBase {
   /** Increasing number, per inspector; a page uses it to drop what it already has. */
@@ -108,6 +129,7 @@ interface RecordBase {
   rootId: string;
 }
 
+/** An actor registered: its id, its parent, the machine it runs. */
 export interface ActorRecord extends RecordBase {
   kind: 'actor';
   /** The actor's id within its parent (`socket`, `codec`), or its session id for a root. */
@@ -117,6 +139,7 @@ export interface ActorRecord extends RecordBase {
   machine: string | null;
 }
 
+/** An event sent to an actor: who sent it, its type, and its summary. */
 export interface EventRecord extends RecordBase {
   kind: 'event';
   /** The sender, when an actor sent it; null for events from outside (`actor.send` by the CLI). */
@@ -125,6 +148,15 @@ export interface EventRecord extends RecordBase {
   event: Json;
 }
 
+/** What a machine emitted to its embedder (`actor.on`): a `message` in or out, a lifecycle `state`, a `disconnect`. */
+export interface EmittedRecord extends RecordBase {
+  kind: 'emitted';
+  /** The emitted event's type: `message`, `state`, `disconnect`, … */
+  eventType: string;
+  event: Json;
+}
+
+/** An actor's snapshot after an event: its state, context, timers and headline. */
 export interface SnapshotRecord extends RecordBase {
   kind: 'snapshot';
   /** The event that led to this snapshot. */
@@ -136,6 +168,10 @@ export interface SnapshotRecord extends RecordBase {
   context: Json;
   /** Keys (see describeTransition) of the transitions taken to reach it. */
   transitions: string[];
+  /** The delayed events the actor is waiting for, soonest first. */
+  timers: TimerRecord[];
+  /** For state machines: the line a person reads first; null for other actors. */
+  headline: Headline | null;
 }
 
 /** The machine an actor runs, if it runs one. */
@@ -177,9 +213,18 @@ export function toRecord(event: InspectionEvent, source: RecordSource): Inspecto
         eventType: event.event.type,
         event: summarise(event.event) ?? null,
       };
+    case '@xstate.action': {
+      // Emitting is an action like any other; its params hold the event the embedder hears.
+      const { type, params } = event.action as { type: string; params?: { event?: { type?: unknown } } };
+      const emitted = params?.event;
+      if (type !== 'xstate.emit' || typeof emitted?.type !== 'string') return null;
+      return { kind: 'emitted', seq: source.seq(), ...base, eventType: emitted.type, event: summarise(emitted) ?? null };
+    }
     case '@xstate.snapshot': {
       const snapshot = event.snapshot as { status?: string; value?: StateValue; context?: unknown };
       const machine = machineOf(event.actorRef as AnyActorRef);
+      const active = machine && snapshot.value !== undefined ? activeStateIds(machine, snapshot.value) : [];
+      const timers = machine ? actorTimers(event.actorRef as AnyActorRef, machine, active) : [];
       return {
         kind: 'snapshot',
         seq: source.seq(),
@@ -187,9 +232,11 @@ export function toRecord(event: InspectionEvent, source: RecordSource): Inspecto
         eventType: event.event.type,
         status: snapshot.status ?? 'active',
         value: summarise(snapshot.value) ?? null,
-        active: machine && snapshot.value !== undefined ? activeStateIds(machine, snapshot.value) : [],
+        active,
         context: summarise(snapshot.context) ?? null,
         transitions: source.takeTransitions(base.sessionId),
+        timers,
+        headline: machine ? headlineFor(machine, event.snapshot as AnyMachineSnapshot, timers) : null,
       };
     }
     default:

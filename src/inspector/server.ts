@@ -1,12 +1,14 @@
 // The local statechart inspector: a node:http server on 127.0.0.1 that serves the page, the
 // machines' definitions, and a Server-Sent Events stream of inspection records.
 import { createReadStream } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InspectionEvent, Observer } from 'xstate';
 import { formatHost } from '../host-port.js';
 import { logger } from '../log.js';
 import { type Asset, pageAssets } from './assets.js';
+import { hostCheck } from './host-check.js';
+import { createGuardedServer, HTTP_LIMITS, type HttpLimits, isRefusal, refuse, vetRequest } from './http-guard.js';
 import { type HubLimits, InspectionHub } from './hub.js';
 
 const log = logger('inspector');
@@ -24,6 +26,8 @@ export interface InspectorOptions {
   /** Default 4848; 0 picks a free port (see `url` for the one chosen). */
   port?: number;
   limits?: Partial<HubLimits>;
+  /** Limits of the HTTP server (request head size and time, connections); see HTTP_LIMITS. */
+  http?: Partial<HttpLimits>;
 }
 
 /** A running local inspector: pass `inspect` to actors, open `url`, `close()` when done. */
@@ -50,40 +54,34 @@ const SECURITY_HEADERS = {
     "font-src 'self'",
     "base-uri 'none'",
     "form-action 'none'",
+    "frame-ancestors 'none'",
   ].join('; '),
+  'X-Frame-Options': 'DENY',
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-cache',
 };
 
-const isLoopbackHost = (host: string): boolean => host === 'localhost' || host === '::1' || host.startsWith('127.');
-
 
 /** Starts the inspector server; resolves once it listens. */
 export async function startInspector(options: InspectorOptions = {}): Promise<Inspector> {
   const host = options.host ?? DEFAULT_INSPECTOR_HOST;
+  const limits = { ...HTTP_LIMITS, ...options.http };
   const hub = new InspectionHub(options.limits);
   const assets = pageAssets();
   const streams = new Set<ServerResponse>();
   let port = options.port ?? DEFAULT_INSPECTOR_PORT;
+  const hosts = hostCheck(host, () => port);
 
-  // On loopback, a page from another site that rebinds its DNS name to 127.0.0.1 could read the
-  // stream; refusing unknown Host headers stops that.
-  const hostAllowed = (req: IncomingMessage): boolean => {
-    if (!isLoopbackHost(host)) return true;
-    const names = ['127.0.0.1', 'localhost', '[::1]', formatHost(host)];
-    return names.some((name) => req.headers.host === `${name}:${port}`);
-  };
-
-  const server: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://inspector').pathname;
-    if (!hostAllowed(req)) return respond(res, 421, 'text/plain; charset=utf-8', 'unknown host\n');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return respond(res, 405, 'text/plain; charset=utf-8', '');
+  const server: Server = createGuardedServer(limits, (req, res) => {
+    const vetted = vetRequest(req, hosts, limits);
+    if (isRefusal(vetted)) return refuse(res, vetted, SECURITY_HEADERS);
+    const { path } = vetted;
     if (path === '/events') return openStream(req, res);
     if (path === '/actors.json') return respond(res, 200, 'application/json', JSON.stringify(hub.actorList()));
     const machine = /^\/machines\/([^/]+)\.json$/.exec(path);
     if (machine) {
-      const definition = hub.definition(decodeURIComponent(machine[1]!));
+      const definition = hub.definition(machine[1]!);
       if (!definition) return respond(res, 404, 'text/plain; charset=utf-8', 'no such machine\n');
       return respond(res, 200, 'application/json', JSON.stringify(definition));
     }
@@ -94,6 +92,10 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
 
   function openStream(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
     res.write('retry: 2000\n\n');
     streams.add(res);
     const detach = hub.attach({

@@ -64,7 +64,7 @@ describe('inbound slots', () => {
       book: new AddressBook(),
     });
     scope.cleanups.push(() => listener.close());
-    const sockets = [];
+    const sockets: net.Socket[] = [];
     for (let i = 0; i < 4; i++) sockets.push(await idleSocket(listener.port, '127.0.2.1'));
     scope.cleanups.push(() => sockets.forEach((s) => s.destroy()));
     await closed(sockets[3]!);

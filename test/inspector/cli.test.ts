@@ -1,8 +1,11 @@
-// `bitcoin-node connect --inspect`, as a real process against a scripted peer: where it listens,
-// what it prints, and that it lets the process end when the peers have stopped.
+// `bitcoin-node connect|listen|crawl --inspect`, as real processes against scripted peers: where
+// the inspector listens, what it prints, that no request ends the node, that every peer (spawned
+// ones too) shows up, and that it lets the process end when the peers have stopped.
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../cli/run-cli.js';
 import { type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
+import { runPeer } from '../machines/harness.js';
 import { accepts, fetchText, readEvents, stderrMatch } from './support.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -75,5 +78,72 @@ describe('bitcoin-node connect --inspect', () => {
     expect(stderr).toContain(`--inspect cannot listen on 127.0.0.1:${port} (EADDRINUSE)`);
     first.child.kill('SIGINT');
     expect((await first.exit).code).toBe(0);
+  });
+
+  it('stays up through requests that used to end it (`GET //` from any page, bad percent-encoding)', async () => {
+    const peer = await scripted();
+    const cli = startCli(['connect', peer.address, '--inspect=127.0.0.1:0', ...FAST]);
+    const [, url, port] = await stderrMatch(cli.child, URL_LINE);
+    const conn = await peer.waitForConnection();
+    for (const head of ['GET // HTTP/1.1\r\nHost: evil.example', `GET /machines/%ZZ.json HTTP/1.1\r\nHost: 127.0.0.1:${port}`]) {
+      const answer = await rawRequest(Number(port), `${head}\r\nConnection: close\r\n\r\n`);
+      expect(answer).toMatch(/^HTTP\/1\.1 4\d\d /);
+    }
+    expect(cli.child.exitCode).toBeNull();
+    expect((await fetchText(url!)).status).toBe(200);
+    conn.close();
+    expect((await cli.exit).code).toBe(0);
+  });
+});
+
+/** Sends one raw request and resolves with everything the server said before it closed. */
+function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => socket.write(text));
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+describe('bitcoin-node listen --inspect and crawl --inspect', () => {
+  it('listen: --inspect is in --help, and each inbound peer shows up as its own machine', async () => {
+    expect((await runCli(['listen', '--help'])).stdout).toMatch(/--inspect\[=\[host:\]port\|stately\]/);
+    const cli = startCli(['listen', '--network', 'regtest', '--port', '0', '--json', '--inspect=127.0.0.1:0']);
+    const [, url, inspectorPort] = await stderrMatch(cli.child, URL_LINE);
+    const port = Number((await cli.waitForStderr(/listening on 127\.0\.0\.1:(\d+)/))[1]);
+    const events = await readEvents(`${url}events`);
+    cleanups.push(() => events.close());
+    const client = runPeer({ host: '127.0.0.1', port, connectOnStart: true, maxRetries: 0 });
+    await client.waitForState('connected');
+    const inbound = await events.waitFor(
+      (m) => m.kind === 'snapshot' && (m.context as { options?: { role?: string } } | null)?.options?.role === 'inbound',
+    );
+    const actors = (await fetchText(`${url}actors.json`)).body;
+    expect(JSON.parse(actors)).toContainEqual(expect.objectContaining({ sessionId: inbound.sessionId, machine: 'peer', parentId: null }));
+    cli.child.kill('SIGINT');
+    expect((await cli.exit).code).toBe(0);
+    await client.done;
+    await events.ended;
+    expect(await accepts('127.0.0.1', Number(inspectorPort))).toBe(false);
+  });
+
+  it('crawl: --inspect shows the crawl and the peers it spawns, then ends with the crawl', async () => {
+    expect((await runCli(['crawl', '--help'])).stdout).toMatch(/--inspect\[=\[host:\]port\|stately\]/);
+    const peer = await scripted();
+    // No addresses come back: the crawl waits --addr-timeout for them, long enough to look.
+    const cli = startCli(['crawl', peer.address, '--network', 'regtest', '--json', '--addr-timeout', '3000', '--inspect=127.0.0.1:0']);
+    const [, url, inspectorPort] = await stderrMatch(cli.child, URL_LINE);
+    const events = await readEvents(`${url}events`);
+    cleanups.push(() => events.close());
+    const crawl = await events.waitFor((m) => m.kind === 'actor' && m.machine === 'crawl');
+    const spawned = await events.waitFor((m) => m.kind === 'actor' && m.machine === 'peer' && m.parentId === crawl.sessionId);
+    expect(spawned.rootId).toBe(crawl.sessionId);
+    const { code, stdout } = await cli.exit;
+    expect(code).toBe(0);
+    expect(stdout).toContain(`"address":"127.0.0.1"`);
+    await events.ended;
+    expect(await accepts('127.0.0.1', Number(inspectorPort))).toBe(false);
   });
 });

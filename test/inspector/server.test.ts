@@ -9,6 +9,8 @@ import { activeStateIds, machineDefinition } from '../../src/inspector/definitio
 import { InspectionHub, sseMessage } from '../../src/inspector/hub.js';
 import { summarise } from '../../src/inspector/serialise.js';
 import { DEFAULT_INSPECTOR_HOST, DEFAULT_INSPECTOR_PORT, type Inspector, startInspector } from '../../src/inspector/server.js';
+import { createPeer } from '../../src/peer.js';
+import { startScriptedPeer } from '../../testkit/scripted-peer/index.js';
 import { accepts, fetchText, readEvents } from './support.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -126,6 +128,51 @@ describe('the inspector server', () => {
     const server = await inspector();
     expect((await fetchText(server.url, { host: `evil.example:${server.port}` })).status).toBe(421);
     expect((await fetchText(server.url, { host: `localhost:${server.port}` })).status).toBe(200);
+  });
+
+  it('checks the Host for a bind not spelled as loopback too (::ffff:127.0.0.1)', async () => {
+    const server = await inspector({ host: '::ffff:127.0.0.1' });
+    expect(server.url).toBe(`http://[::ffff:127.0.0.1]:${server.port}/`);
+    expect((await fetchText(server.url)).status).toBe(200);
+    expect((await fetchText(server.url, { host: `evil.example:${server.port}` })).status).toBe(421);
+  });
+
+  it('keeps the page offline and unframed: its policy allows only itself and no frame ancestors', async () => {
+    const server = await inspector();
+    const page = await fetchText(server.url);
+    const policy = String(page.headers['content-security-policy']).split('; ');
+    expect(policy).toEqual(expect.arrayContaining(["default-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"]));
+    expect(page.headers['x-frame-options']).toBe('DENY');
+  });
+
+  it('sends what machines emit (messages in and out, lifecycle changes) and what they wait for', async () => {
+    const server = await inspector();
+    const peer = await startScriptedPeer();
+    cleanups.push(() => peer.close());
+    const reader = await readEvents(`${server.url}events`);
+    cleanups.push(() => reader.close());
+    const actor = createPeer({ host: '127.0.0.1', port: peer.port, network: 'regtest', connectOnStart: true }, { inspect: server.inspect });
+    actor.start();
+    cleanups.push(() => actor.stop());
+    const emitted = (type: string, match: Record<string, unknown>) =>
+      reader.waitFor((m) => m.kind === 'emitted' && m.eventType === type && Object.entries(match).every(([k, v]) => (m.event as Record<string, unknown>)[k] === v));
+    await emitted('message', { direction: 'out', command: 'version' });
+    await emitted('message', { direction: 'in', command: 'verack' });
+    const connected = await emitted('state', { state: 'connected' });
+    expect(connected.sessionId).toBe(actor.sessionId);
+    const pinging = await reader.waitFor(
+      (m) => m.kind === 'snapshot' && (m.active as string[]).includes('peer.session.link.connected.pinging'),
+    );
+    expect(pinging.timers).toEqual([
+      expect.objectContaining({ delay: 'pingTimeout', stateId: 'peer.session.link.connected.pinging', ms: 1_200_000 }),
+    ]);
+    expect(pinging.headline).toEqual({
+      state: 'connected',
+      detail: 'waiting for their pong, timeout in',
+      dueAt: (pinging.timers as { dueAt: number }[])[0]!.dueAt,
+    });
+    // Bytes never leave as they are, in emitted events either.
+    expect(reader.messages.filter((m) => m.kind === 'emitted').every((m) => !JSON.stringify(m).includes('"type":"Buffer"'))).toBe(true);
   });
 
   it('streams summarised inspection events over SSE, to pages that join before and after', async () => {

@@ -1,7 +1,9 @@
 // The bridge to Stately's hosted inspector, over loopback only. The hosted UI itself needs the
 // internet and is not tested here; what is tested is everything on this side of it: the bridge
-// binds 127.0.0.1 only, serves its page, and relays @statelyai/inspect's events to a page's
-// WebSocket with the bytes summarised.
+// binds 127.0.0.1 only, serves a page that talks to Stately's origin alone and cannot be framed,
+// relays @statelyai/inspect's events to pages with the bytes summarised, and relays nothing any
+// WebSocket client sends. (The page's origin checks run in Chromium in browser.test.ts.)
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { type StatelyInspector, startStatelyInspector } from '../../src/inspector/stately.js';
@@ -26,10 +28,16 @@ async function scripted(): Promise<ScriptedPeer> {
   return peer;
 }
 
-/** A page's side of the bridge: a browser-like WebSocket client (it sends an Origin). */
-function pageSocket(inspector: StatelyInspector): Promise<{ messages: Record<string, unknown>[]; socket: WebSocket }> {
+/**
+ * A client of the bridge's WebSocket: a page (a browser sends the bridge's own Origin), a program
+ * that is no browser (no Origin), or a page from elsewhere.
+ */
+function client(
+  inspector: StatelyInspector,
+  origin: string | null = inspector.url.replace(/\/$/, ''),
+): Promise<{ messages: Record<string, unknown>[]; socket: WebSocket }> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(inspector.wsUrl, { origin: inspector.url.replace(/\/$/, '') });
+    const socket = new WebSocket(inspector.wsUrl, origin === null ? {} : { origin });
     const messages: Record<string, unknown>[] = [];
     socket.on('message', (data) => messages.push(JSON.parse(String(data)) as Record<string, unknown>));
     socket.once('open', () => resolve({ messages, socket }));
@@ -55,18 +63,65 @@ describe("the Stately inspector bridge", () => {
     expect(await accepts('127.0.0.2', inspector.port)).toBe(false);
   });
 
-  it("serves a page that frames Stately's UI and reads the bridge's WebSocket", async () => {
+  it("serves a page that frames Stately's UI, talks to Stately's origin only, and cannot be framed itself", async () => {
     const inspector = await bridge();
     const page = await fetchText(inspector.url);
     expect(page.status).toBe(200);
     expect(page.body).toContain('src="https://stately.ai/inspect"');
-    expect(page.body).toContain("new WebSocket('ws://' + location.host)");
+    // Messages go to Stately's origin, never to '*'; only Stately's own frame is heard back.
+    expect(page.body).not.toMatch(/postMessage\([^)]*['"]\*['"]\)/);
+    expect(page.body).toContain('const UI_ORIGIN = "https://stately.ai"');
+    expect(page.body).toContain('e.origin !== UI_ORIGIN || e.source !== frame.contentWindow');
+    const policy = String(page.headers['content-security-policy']);
+    const script = /<script>([\s\S]*)<\/script>/.exec(page.body)![1]!;
+    const hash = `'sha256-${createHash('sha256').update(script).digest('base64')}'`;
+    expect(policy.split('; ')).toEqual(
+      expect.arrayContaining([
+        "default-src 'none'",
+        `script-src ${hash}`,
+        'frame-src https://stately.ai',
+        `connect-src 'self' ws://127.0.0.1:${inspector.port}`,
+        "frame-ancestors 'none'",
+      ]),
+    );
+    expect(page.headers['x-frame-options']).toBe('DENY');
     expect((await fetchText(inspector.url, { host: `evil.example:${inspector.port}` })).status).toBe(421);
+    expect((await fetchText(`${inspector.url}other`)).status).toBe(404);
+  });
+
+  it('refuses WebSockets from pages of other origins and from other host names', async () => {
+    const inspector = await bridge();
+    await expect(client(inspector, 'http://evil.example')).rejects.toThrow(/401/);
+    const rebound = new WebSocket(inspector.wsUrl, { headers: { host: `evil.example:${inspector.port}` } });
+    cleanups.push(() => rebound.terminate());
+    await expect(new Promise((resolve, reject) => rebound.once('open', resolve).once('error', reject))).rejects.toThrow(/401/);
+  });
+
+  it('relays nothing any client sends: a client without an Origin may watch, not inject', async () => {
+    const inspector = await bridge();
+    const page = await client(inspector);
+    const watcher = await client(inspector, null);
+    const fake = { type: '@xstate.snapshot', _version: '0.7.2', sessionId: 'x:9', snapshot: { value: 'hacked' } };
+    watcher.socket.send(JSON.stringify(fake));
+    page.socket.send(JSON.stringify(fake));
+    const peer = await scripted();
+    const actor = createPeer(
+      { host: '127.0.0.1', port: peer.port, network: 'regtest', connectOnStart: true },
+      { inspect: inspector.inspect },
+    );
+    actor.start();
+    cleanups.push(() => actor.stop());
+    await peer.waitFor('verack');
+    await until(() => page.messages.some((m) => m.type === '@xstate.snapshot') && watcher.messages.some((m) => m.type === '@xstate.snapshot'), 'snapshots on both');
+    for (const { messages } of [page, watcher]) {
+      expect(JSON.stringify(messages)).not.toContain('hacked');
+      expect(messages.every((m) => typeof m._version === 'string')).toBe(true);
+    }
   });
 
   it("relays @statelyai/inspect's events from a real peer to the page, bytes summarised", async () => {
     const inspector = await bridge();
-    const { messages } = await pageSocket(inspector);
+    const { messages } = await client(inspector);
     const peer = await scripted();
     const actor = createPeer(
       { host: '127.0.0.1', port: peer.port, network: 'regtest', connectOnStart: true },

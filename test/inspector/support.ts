@@ -1,7 +1,7 @@
 // Helpers of the inspector tests: a minimal Server-Sent Events reader over node:http (collects the
 // JSON of every `data:` line and lets a test wait for one), plain GETs, a CLI's stderr, ports.
 import type { ChildProcess } from 'node:child_process';
-import { get, type IncomingMessage } from 'node:http';
+import { get, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { clearTimeout, setTimeout } from 'node:timers';
 
@@ -64,15 +64,28 @@ export function readEvents(url: string): Promise<SseReader> {
   });
 }
 
+/** What fetchText returns: the status, the content type, every header, and the body. */
+export interface Fetched {
+  status: number;
+  type: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
 /** GET a path and return status, headers and body. */
-export function fetchText(url: string, headers: Record<string, string> = {}): Promise<{ status: number; type: string; body: string }> {
+export function fetchText(url: string, headers: Record<string, string> = {}): Promise<Fetched> {
   return new Promise((resolve, reject) => {
     get(url, { headers }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (body += chunk));
       response.on('end', () =>
-        resolve({ status: response.statusCode ?? 0, type: String(response.headers['content-type'] ?? ''), body }),
+        resolve({
+          status: response.statusCode ?? 0,
+          type: String(response.headers['content-type'] ?? ''),
+          headers: response.headers,
+          body,
+        }),
       );
     }).on('error', reject);
   });

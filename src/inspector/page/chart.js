@@ -3,8 +3,8 @@
 /* global ELK, document */
 
 const SVG = 'http://www.w3.org/2000/svg';
-const FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
-const TITLE_FONT = `600 ${FONT}`;
+// State names are the largest text: at the zoom the page opens with, they stay at least 11 px.
+const TITLE_FONT = '600 13px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 const SMALL_FONT = '11px ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace';
 const LINE = 14;
 const TITLE = 24;
@@ -34,8 +34,8 @@ function internalLines(state, internal) {
 const textWidth = (title, lines) => Math.max(measure(title, TITLE_FONT), ...lines.map((l) => measure(l, SMALL_FONT)));
 
 const SPACING = {
-  'elk.layered.spacing.nodeNodeBetweenLayers': '40',
-  'elk.spacing.nodeNode': '26',
+  'elk.layered.spacing.nodeNodeBetweenLayers': '28',
+  'elk.spacing.nodeNode': '18',
   'elk.spacing.edgeNode': '14',
   'elk.spacing.edgeEdge': '10',
   'elk.spacing.edgeLabel': '3',
@@ -196,6 +196,7 @@ export function renderChart(svg, layout) {
   svg.replaceChildren();
   svg.setAttribute('viewBox', `0 0 ${Math.ceil(layout.width)} ${Math.ceil(layout.height)}`);
   svg.dataset.width = String(Math.ceil(layout.width));
+  svg.dataset.height = String(Math.ceil(layout.height));
   const defs = el('defs', {}, svg);
   // In user units, so that an arrowhead keeps its size when a taken transition's stroke widens.
   const arrow = { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 9, markerHeight: 9, orient: 'auto' };

@@ -1,14 +1,20 @@
 // The inspector page: follows the node's Server-Sent Events, keeps a table of actors, and shows
-// the one the user picked: its chart with the active states lit, its context, and the event log.
-/* global document, EventSource, requestAnimationFrame */
+// the one the user picked: its headline, its chart with the active states lit, its context, and
+// the event log.
+/* global CSS, document, EventSource, requestAnimationFrame */
+import { actorLabel, pickerOrder, shortName } from './actors.js';
 import { highlight, layoutChart, renderChart } from './chart.js';
-import { EventLog, renderContext } from './panels.js';
+import { EventLog } from './event-log.js';
+import { HeadlineView } from './headline.js';
+import { renderContext } from './panels.js';
 
 const $ = (selector) => document.querySelector(selector);
 
 const view = {
   instance: null,
   lastSeq: 0,
+  /** The node's clock minus ours, from its hello: countdowns use the node's time. */
+  skew: 0,
   /** sessionId → { sessionId, rootId, parentId, id, machine, snapshot } */
   actors: new Map(),
   /** definition key → Promise of the laid-out chart */
@@ -23,27 +29,15 @@ const view = {
 const MAX_EVENTS = 2000;
 
 const svg = $('#chart');
+const scroller = $('.scroller');
+const headline = new HeadlineView($('#headline'), () => Date.now() + view.skew);
 const log = new EventLog($('#log'), {
-  actorName,
+  name: (sessionId) => shortName(view.actors.get(sessionId), sessionId),
+  isMachine: (sessionId) => Boolean(view.actors.get(sessionId)?.machine),
   filterInput: $('#filter'),
+  plumbingToggle: $('#plumbing'),
   typeList: $('#event-types'),
 });
-
-function actorName(sessionId) {
-  if (!sessionId) return 'outside';
-  const actor = view.actors.get(sessionId);
-  if (!actor) return sessionId;
-  if (actor.machine && !actor.parentId) return `${actor.machine}`;
-  return actor.id;
-}
-
-/** How an actor is listed: its machine, and for peers the address it talks to. */
-function actorLabel(actor) {
-  const options = actor.snapshot?.context?.options;
-  const where = options?.host ? ` ${options.host}:${options.port}` : '';
-  const status = actor.snapshot && actor.snapshot.status !== 'active' ? ` (${actor.snapshot.status})` : '';
-  return `${actor.parentId ? '↳ ' : ''}${actor.machine}${where} · ${actor.sessionId}${status}`;
-}
 
 /** Is this actor the selected one or one of its descendants (its socket, its codec)? */
 function inSelection(sessionId) {
@@ -77,19 +71,29 @@ function chartFor(key) {
   return view.charts.get(key);
 }
 
+/** Running machines first, each followed by its children; finished ones in their own group. */
 function refreshActorList() {
   const select = $('#actor');
-  const machines = [...view.actors.values()].filter((a) => a.machine);
-  const options = machines.map((a) => {
-    const option = document.createElement('option');
-    option.value = a.sessionId;
-    option.textContent = actorLabel(a);
-    option.selected = a.sessionId === view.selected;
-    return option;
-  });
-  select.replaceChildren(...options);
-  select.disabled = machines.length === 0;
-  $('#actor-count').textContent = `${machines.length} machine actor${machines.length === 1 ? '' : 's'}`;
+  const ordered = pickerOrder(view.actors);
+  const option = ({ actor, depth }) => {
+    const element = document.createElement('option');
+    element.value = actor.sessionId;
+    element.textContent = `${'\u00a0\u00a0'.repeat(depth)}${actorLabel(actor)}`;
+    element.selected = actor.sessionId === view.selected;
+    return element;
+  };
+  const running = ordered.filter(({ actor }) => !actor.snapshot || actor.snapshot.status === 'active');
+  const finished = ordered.filter(({ actor }) => actor.snapshot && actor.snapshot.status !== 'active');
+  const children = running.map(option);
+  if (finished.length > 0) {
+    const group = document.createElement('optgroup');
+    group.label = `finished (${finished.length})`;
+    group.append(...finished.map(({ actor }) => option({ actor, depth: 0 })));
+    children.push(group);
+  }
+  select.replaceChildren(...children);
+  select.disabled = ordered.length === 0;
+  $('#actor-count').textContent = `${running.length} running${finished.length ? `, ${finished.length} finished` : ''}`;
 }
 
 /** Picks the first running root machine, unless the user chose one. */
@@ -119,7 +123,7 @@ async function select(sessionId, byUser) {
       const layout = await chartFor(actor.machine);
       if (view.drawn !== actor.machine) return;
       renderChart(svg, layout);
-      fitChart();
+      setZoom(legibleZoom());
       document.body.dataset.chart = 'ready';
       $('#chart-note').textContent = '';
     } catch (error) {
@@ -130,10 +134,10 @@ async function select(sessionId, byUser) {
     }
   }
   // Read again: snapshots went on arriving while ELK was busy.
-  showSnapshot(view.actors.get(view.selected)?.snapshot ?? null, []);
+  showSnapshot(view.actors.get(view.selected)?.snapshot ?? null, [], true);
 }
 
-/** The innermost active states, as `link.connected.idle`, for the status line. */
+/** The innermost active states, as `session.link.connected.idle`, for the line under the headline. */
 function activeLabel(snapshot) {
   const ids = snapshot?.active ?? [];
   const leaves = ids.filter((id) => !ids.some((other) => other.startsWith(`${id}.`)));
@@ -141,11 +145,17 @@ function activeLabel(snapshot) {
   return leaves.map((id) => id.slice(root.length + 1) || id).join(', ');
 }
 
-function showSnapshot(snapshot, taken) {
+let shownLeaves = '';
+function showSnapshot(snapshot, taken, jump = false) {
   const label = activeLabel(snapshot);
   $('#active').textContent = label || '—';
+  headline.show(snapshot?.headline ?? null);
   svg.dataset.active = (snapshot?.active ?? []).join(' ');
-  if (document.body.dataset.chart === 'ready') highlight(svg, snapshot?.active ?? [], taken);
+  if (document.body.dataset.chart === 'ready') {
+    highlight(svg, snapshot?.active ?? [], taken);
+    if (jump || label !== shownLeaves) keepActiveInView();
+  }
+  shownLeaves = label;
   renderContext($('#context'), snapshot, label);
 }
 
@@ -167,8 +177,10 @@ function onRecord(record) {
       const actor = view.actors.get(record.sessionId);
       if (!actor) return;
       const statusChanged = actor.snapshot?.status !== record.status;
+      const firstSnapshot = !actor.snapshot;
       actor.snapshot = record;
-      if (actor.machine && statusChanged) {
+      // A peer's address is in its first snapshot's context: the picker can name it now.
+      if (actor.machine && (statusChanged || firstSnapshot)) {
         refreshActorList();
         autoSelect();
       }
@@ -176,6 +188,7 @@ function onRecord(record) {
       return;
     }
     case 'event':
+    case 'emitted':
       view.events.push(record);
       if (view.events.length > MAX_EVENTS) view.events.shift();
       if (shownInLog(record)) log.add(record);
@@ -184,6 +197,7 @@ function onRecord(record) {
 }
 
 function onHello(hello) {
+  if (typeof hello.time === 'number') view.skew = hello.time - Date.now();
   // A new server (the node restarted) numbers its records from 1 again: start over.
   if (hello.instance !== view.instance) {
     view.instance = hello.instance;
@@ -223,11 +237,29 @@ function connect() {
   };
 }
 
-let zoom = null;
-function fitChart() {
+// ---- zoom and scrolling ----------------------------------------------------------------------
+
+/** State names are drawn at 13 px: at this zoom they are 11.5 px on screen, a little over the least that reads well. */
+const LEGIBLE = 11.5 / 13;
+let zoom = 1;
+/** Until when a scroll of the user's own keeps the chart from following the active state. */
+let userScrolledUntil = 0;
+/** Set while the page scrolls by itself, so that its own scrolling is not taken for the user's. */
+let scrolling = false;
+
+/** The zoom the chart opens at: the whole width if that is still legible, else legible and scrolled. */
+function legibleZoom() {
   const width = Number(svg.dataset.width || 0);
-  const available = $('#chart-box').clientWidth - 16;
-  setZoom(width > 0 ? Math.min(1, available / width) : 1);
+  const available = scroller.clientWidth - 16;
+  const fit = width > 0 ? available / width : 1;
+  return Math.min(1, Math.max(LEGIBLE, fit));
+}
+
+function fitWhole() {
+  const width = Number(svg.dataset.width || 0);
+  const height = Number(svg.dataset.height || 0);
+  if (!width || !height) return;
+  setZoom(Math.min((scroller.clientWidth - 16) / width, (scroller.clientHeight - 16) / height, 1));
 }
 
 function setZoom(value) {
@@ -235,11 +267,50 @@ function setZoom(value) {
   const width = Number(svg.dataset.width || 0);
   if (width > 0) svg.style.width = `${Math.round(width * zoom)}px`;
   $('#zoom').textContent = `${Math.round(zoom * 100)}%`;
+  document.body.dataset.zoom = zoom.toFixed(3);
+}
+
+/**
+ * Scrolls so the innermost active state is in view, with as much of its active ancestors as fits
+ * (`connected` around `idle`), unless the user is looking elsewhere.
+ */
+function keepActiveInView() {
+  if (Date.now() < userScrolledUntil) return;
+  // The deepest active leaf: in a parallel state, the lifecycle's (`link.connected.idle`), not the
+  // region that only watches traffic.
+  const leaves = [...svg.querySelectorAll('g.state.active-leaf')];
+  const depth = (g) => g.dataset.id.split('.').length;
+  const deepest = leaves.sort((a, b) => depth(b) - depth(a))[0];
+  if (!deepest) return;
+  const frame = scroller.getBoundingClientRect();
+  const fits = (box) => box.width <= frame.width - 16 && box.height <= frame.height - 16;
+  const boxOf = (id) => svg.querySelector(`g.state[data-id="${CSS.escape(id)}"] > rect`)?.getBoundingClientRect();
+  let box = deepest.querySelector(':scope > rect').getBoundingClientRect();
+  const parts = deepest.dataset.id.split('.');
+  for (let n = parts.length - 1; n > 1; n--) {
+    const outer = boxOf(parts.slice(0, n).join('.'));
+    if (!outer || !fits(outer)) break;
+    box = outer;
+  }
+  const inView = box.left >= frame.left && box.right <= frame.right && box.top >= frame.top && box.bottom <= frame.bottom;
+  if (inView) return;
+  scrolling = true;
+  scroller.scrollBy({
+    left: box.left + box.width / 2 - (frame.left + frame.width / 2),
+    top: box.top + box.height / 2 - (frame.top + frame.height / 2),
+  });
+  requestAnimationFrame(() => (scrolling = false));
+}
+
+for (const type of ['wheel', 'pointerdown', 'keydown']) {
+  scroller.addEventListener(type, () => {
+    if (!scrolling) userScrolledUntil = Date.now() + 15_000;
+  });
 }
 
 $('#actor').addEventListener('change', (e) => select(e.target.value, true));
 $('#all-actors').addEventListener('change', () => redrawLog());
-$('#zoom-in').addEventListener('click', () => setZoom((zoom ?? 1) * 1.25));
-$('#zoom-out').addEventListener('click', () => setZoom((zoom ?? 1) / 1.25));
-$('#zoom-fit').addEventListener('click', () => fitChart());
+$('#zoom-in').addEventListener('click', () => setZoom(zoom * 1.25));
+$('#zoom-out').addEventListener('click', () => setZoom(zoom / 1.25));
+$('#zoom-fit').addEventListener('click', () => fitWhole());
 requestAnimationFrame(connect);
