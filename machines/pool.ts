@@ -75,6 +75,10 @@ export const poolMachine = setup({
   },
   guards: {
     noPeers: ({ context }) => Object.keys(context.peers).length === 0,
+    isPoolPeer: ({ context, event }) => {
+      assertEvent(event, ['SEND', 'DISCONNECT']);
+      return event.id in context.peers;
+    },
   },
   actions: {
     requestCandidates: enqueueActions(({ context, enqueue }) => {
@@ -102,7 +106,7 @@ export const poolMachine = setup({
           input: oneShotPeerInput(context.options.peer, context.options.network, candidate),
         });
         forwardPeerEvents(ref, id, self, HEARD_FROM_PEERS);
-        peers[id] = { id, host: candidate.host, port: candidate.port, group: candidate.group, state: 'connecting', connectedOnce: false };
+        peers[id] = { id, host: candidate.host, port: candidate.port, group: candidate.group, state: 'connecting', connectedOnce: false, services: null };
         active.add(addressOf(candidate));
         attempts += 1;
       }
@@ -131,8 +135,23 @@ export const poolMachine = setup({
       const peer = context.peers[id];
       if (peer && e.state === 'connected') {
         const getaddrSent = context.options.peer.getaddr !== false;
-        enqueue.sendTo('addressBook', { type: 'success', host: peer.host, port: peer.port, getaddrSent });
+        // The book keeps the services the peer announced itself, not those gossip claimed.
+        const services = peer.services ?? undefined;
+        enqueue.sendTo('addressBook', { type: 'success', host: peer.host, port: peer.port, getaddrSent, services });
       }
+    }),
+    recordPeerServices: assign(({ context, event }) => {
+      assertEvent(event, 'peer.handshake');
+      const peer = context.peers[event.id];
+      return peer ? { peers: { ...context.peers, [event.id]: { ...peer, services: event.event.remote.services } } } : {};
+    }),
+    sendToPeer: enqueueActions(({ event, enqueue }) => {
+      assertEvent(event, 'SEND');
+      enqueue.sendTo(event.id, { type: 'SEND', message: event.message });
+    }),
+    disconnectPeer: enqueueActions(({ event, enqueue }) => {
+      assertEvent(event, 'DISCONNECT');
+      enqueue.sendTo(event.id, { type: 'STOP', reason: event.reason });
     }),
     learnAddresses: sendTo('addressBook', ({ context, event }) => {
       assertEvent(event, 'peer.addresses');
@@ -174,7 +193,7 @@ export const poolMachine = setup({
       enqueue.stopChild(actorId);
     }),
     forwardPeerEvent: emit(({ context, event }) => {
-      if (!event.type.startsWith('peer.') || !('id' in event)) throw new Error(`forwardPeerEvent: ${event.type}`);
+      if (!event.type.startsWith('peer.') || !('event' in event)) throw new Error(`forwardPeerEvent: ${event.type}`);
       const peer = context.peers[event.id];
       return { type: 'peer' as const, id: event.id, address: peer ? addressOf(peer) : event.id, event: event.event };
     }),
@@ -203,6 +222,9 @@ export const poolMachine = setup({
     'book.size': { actions: ['recordBookSize', 'emitStatus'] },
     'peer.*': { actions: 'forwardPeerEvent' },
     'peer.addresses': { actions: ['learnAddresses', 'forwardPeerEvent'] },
+    'peer.handshake': { actions: ['recordPeerServices', 'forwardPeerEvent'] },
+    SEND: { guard: 'isPoolPeer', actions: 'sendToPeer' },
+    DISCONNECT: { guard: 'isPoolPeer', actions: 'disconnectPeer' },
     'peer.state': { actions: ['recordPeerState', 'reportSuccess', 'forwardPeerEvent', 'emitStatus'] },
     ADD_ADDRESSES: { actions: 'addAddresses' },
   },

@@ -1,5 +1,7 @@
 // The pool's vocabulary: the peers it holds, what it asks the address book, what it tells.
+import type { OutgoingMessage } from '../../src/protocol/codec.js';
 import type { NetworkName } from '../../src/protocol/networks.js';
+import type { LocalReason } from '../peer/disconnect.js';
 import type { PeerInput } from '../peer/options.js';
 import type { HeardAddress, LifecycleState, PeerEmitted, PeerOutput } from '../peer/types.js';
 import type { PeerDoneEvent, SpawnedPeerEvent } from '../spawned-peers.js';
@@ -36,6 +38,8 @@ export interface PoolPeer {
   group: string;
   state: LifecycleState;
   connectedOnce: boolean;
+  /** The services it announced in its `version`, once the handshake is done. */
+  services: bigint | null;
 }
 
 /** The pool at a glance. */
@@ -53,6 +57,10 @@ export type PoolEvent =
   | SpawnedPeerEvent
   | PeerDoneEvent
   | { type: 'ADD_ADDRESSES'; addresses: HeardAddress[]; source: string | null }
+  /** Sends a message to one of the pool's peers (by the id its events carry). */
+  | { type: 'SEND'; id: string; message: OutgoingMessage }
+  /** Ends one peer: `misbehaving` bans its address, as a protocol violation does. */
+  | { type: 'DISCONNECT'; id: string; reason: LocalReason }
   | { type: 'STOP' };
 
 /** What the pool tells its embedder: its status, every event of every peer, and each peer's end. */
@@ -70,7 +78,7 @@ export type AddressBookCommand =
   | { type: 'select'; count: number; excludeKeys: string[]; excludeGroups: string[] }
   | { type: 'attempt'; host: string; port: number }
   /** The handshake completed; `getaddrSent`: the peer was asked for addresses, so its answer may be long. */
-  | { type: 'success'; host: string; port: number; getaddrSent?: boolean }
+  | { type: 'success'; host: string; port: number; getaddrSent?: boolean; services?: bigint }
   | { type: 'failure'; host: string; port: number }
   | { type: 'ban'; host: string; port: number; durationMs: number }
   | { type: 'save' };

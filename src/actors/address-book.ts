@@ -74,7 +74,7 @@ export const createAddressBookActor = ({ book, bans, file, banFile, now = Date.n
           book.markAttempt(command.host, command.port);
           return;
         case 'success': {
-          book.markSuccess(command.host, command.port);
+          book.markSuccess(command.host, command.port, command.services);
           // A fresh connection gets a fresh bucket: Core keeps one per connection.
           const key = command.host.includes(':') ? `[${command.host}]:${command.port}` : `${command.host}:${command.port}`;
           buckets.delete(key);
