@@ -11,6 +11,7 @@
  * - bcoin bans the whole IP (127.0.0.1) once a peer's ban score reaches 100 (10 per malformed
  *   frame): never send it garbage. `restart()` clears that, along with everything else in memory.
  */
+import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import dns from 'node:dns';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
@@ -288,10 +289,11 @@ export interface BcoinFullNode {
     readonly height: number;
     add(block: unknown): Promise<BcoinChainEntry | null>;
     getHash(height: number): Promise<string | null>;
+    getEntryByHeight(height: number): Promise<BcoinChainEntry | null>;
     getBlock(hash: string): Promise<unknown>;
   };
   readonly pool: BcoinPool;
-  readonly miner: { mineBlock(tip: BcoinChainEntry, address?: unknown): Promise<unknown> };
+  readonly miner: { mineBlock(tip: BcoinChainEntry | null, address?: unknown): Promise<unknown> };
   readonly http: { open(): Promise<unknown>; close(): Promise<unknown> };
   open(): Promise<void>;
   connect(): Promise<void>;
@@ -303,6 +305,7 @@ export interface BcoinFullNode {
 interface BcoinModule {
   FullNode: new (options: Record<string, unknown>) => BcoinFullNode;
   NetAddress: { fromHostname(hostname: string, network: string): BcoinNetAddress };
+  Address: { fromPubkeyhash(hash: Buffer): unknown };
 }
 
 let bcoinModule: BcoinModule | undefined;
@@ -334,8 +337,8 @@ function loadBcoin(): BcoinModule {
     bcoinBackend();
     const require = createRequire(import.meta.url);
     // bcoin 1.0.2 is CommonJS without types: this is the one untyped spot.
-    const bcoin = require('bcoin') as { FullNode: unknown; net: { NetAddress: unknown } };
-    bcoinModule = { FullNode: bcoin.FullNode, NetAddress: bcoin.net.NetAddress } as BcoinModule;
+    const bcoin = require('bcoin') as { FullNode: unknown; net: { NetAddress: unknown }; Address: unknown };
+    bcoinModule = { FullNode: bcoin.FullNode, NetAddress: bcoin.net.NetAddress, Address: bcoin.Address } as BcoinModule;
   }
   return bcoinModule;
 }
@@ -384,6 +387,12 @@ export interface BcoinNode {
   tipHash(): string;
   /** Mines `n` blocks (default 1) on the tip; resolves to their display-order hashes. */
   mine(n?: number): Promise<string[]>;
+  /**
+   * Mines `n` blocks on the block at `height` of the active chain, paid to a fresh address so they
+   * differ from the blocks already there: more than the tip is above `height` makes bcoin reorg.
+   * Resolves to their display-order hashes.
+   */
+  mineFork(height: number, n: number): Promise<string[]>;
   /** Adds 'host:port' to bcoin's address manager. Survives `restart()`. */
   addAddress(hostPort: string): void;
   /** Peers bcoin holds (inbound and outbound, handshake done or not). */
@@ -471,13 +480,15 @@ function createNode(port: number, logLevel: string): BcoinFullNode {
   return node;
 }
 
-async function mineOn(node: BcoinFullNode, n: number): Promise<string[]> {
+async function mineOn(node: BcoinFullNode, n: number, from: BcoinChainEntry | null = null, address?: unknown): Promise<string[]> {
   const hashes: string[] = [];
+  let tip = from;
   for (let i = 0; i < n; i++) {
-    const block = await node.miner.mineBlock(node.chain.tip);
+    const block = await node.miner.mineBlock(tip ?? node.chain.tip, address);
     const entry = await node.chain.add(block);
     if (!entry) throw new Error('bcoin did not connect the block it mined');
     hashes.push(entry.rhash());
+    if (from) tip = entry;
   }
   return hashes;
 }
@@ -605,6 +616,12 @@ export async function startBcoin(options: StartBcoinOptions = {}): Promise<Bcoin
     mine: async (n = 1) => {
       if (stopped) throw new Error('bcoin node is stopped');
       return mineOn(current, n);
+    },
+    mineFork: async (height, n) => {
+      if (stopped) throw new Error('bcoin node is stopped');
+      const from = await current.chain.getEntryByHeight(height);
+      if (!from) throw new Error(`bcoin has no block at height ${height}`);
+      return mineOn(current, n, from, loadBcoin().Address.fromPubkeyhash(randomBytes(20)));
     },
     addAddress: (hostPort) => {
       parseHostPort(hostPort);

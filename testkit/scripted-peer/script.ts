@@ -5,7 +5,9 @@ import { MAX_ADDR_TO_SEND, WTXID_RELAY_VERSION } from '../../src/protocol/limits
 import type { Message } from '../../src/protocol/messages/index.js';
 import type { VersionPayload } from '../../src/protocol/messages/version.js';
 import type { Network } from '../../src/protocol/networks.js';
+import { parseBlockHeader } from '../../src/protocol/messages/headers.js';
 import type { Connection } from './connection.js';
+import type { HeaderServer } from './headers.js';
 import { chunks, garbage, makeVersion, otherMagic, randomNonce, toAddrV2 } from './messages.js';
 import {
   type AddressSource,
@@ -36,11 +38,12 @@ const ANSWERING: Behaviour[] = ['normal', 'bad-checksum', 'old-version', 'echo-n
 
 /** The automatic part of every connection of one peer, by the behaviour the connection was accepted with. */
 export class BehaviourScript<S extends StreamSocket> {
-  /** `addresses` is read at every `getaddr`, so that the peer can replace its answer. */
+  /** `addresses` and `headers` are read at every request, so that the peer can replace its answers. */
   constructor(
     private readonly network: Network,
     private readonly options: ScriptedPeerOptions<S>,
     private readonly addresses: () => AddressSource<S>,
+    private readonly headers: () => HeaderServer | null,
   ) {}
 
   /** Right after a connection is accepted, before any of its bytes are read. */
@@ -78,13 +81,17 @@ export class BehaviourScript<S extends StreamSocket> {
       conn.send({ command: 'pong', payload: { nonce: message.payload.nonce } });
     } else if (message.command === 'getaddr') {
       this.sendAddresses(conn);
+    } else if (message.command === 'getheaders' && !('unknown' in message)) {
+      const server = this.headers();
+      if (server) conn.send({ command: 'headers', payload: { headers: server.answer(message.payload.locator).map(parseBlockHeader) } });
     }
   }
 
   private versionFor(conn: Connection<S>, remote: VersionPayload): VersionPayload {
     const configured =
       typeof this.options.version === 'function' ? this.options.version(conn) : this.options.version;
-    const version = makeVersion(configured, { host: conn.remoteAddress, port: conn.remotePort });
+    const height = this.headers()?.headers.length ?? 0;
+    const version = makeVersion({ startHeight: height, ...configured }, { host: conn.remoteAddress, port: conn.remotePort });
     if (conn.behaviour === 'old-version') version.version = OLD_PROTOCOL_VERSION;
     if (conn.behaviour === 'echo-nonce') version.nonce = remote.nonce;
     return version;

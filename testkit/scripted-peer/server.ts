@@ -3,6 +3,7 @@ import type { Message } from '../../src/protocol/messages/index.js';
 import type { Network } from '../../src/protocol/networks.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import { Inbox } from './inbox.js';
+import { HeaderServer } from './headers.js';
 import { formatAddress, messageMatcher, resolveNetwork, summarise } from './messages.js';
 import { BehaviourScript } from './script.js';
 import {
@@ -31,6 +32,8 @@ export class Peer<S extends StreamSocket> implements ScriptedPeer<S>, Connection
   behaviour: Behaviour;
   isClosed = false;
   private addresses: AddressSource<S>;
+  private headerServer: HeaderServer | null;
+  private servedBefore = 0;
   private readonly behaviours: BehaviourScript<S>;
   private readonly all: Connection<S>[] = [];
   private readonly open = new Set<Connection<S>>();
@@ -54,7 +57,8 @@ export class Peer<S extends StreamSocket> implements ScriptedPeer<S>, Connection
     if (!BEHAVIOURS.includes(this.behaviour))
       throw new Error(`unknown behaviour ${JSON.stringify(this.behaviour)}`);
     this.addresses = options.addresses ?? [];
-    this.behaviours = new BehaviourScript(this.network, options, () => this.addresses);
+    this.headerServer = this.serverFor(options.headers ?? []);
+    this.behaviours = new BehaviourScript(this.network, options, () => this.addresses, () => this.headerServer);
     this.waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
     this.inbox = new Inbox(() => `peer ${this.address} (${this.behaviour}), ${summarise(this.received)}`);
     this.connectionInbox = new Inbox(() => `peer ${this.address}, ${this.all.length} connection(s) accepted`);
@@ -120,6 +124,19 @@ export class Peer<S extends StreamSocket> implements ScriptedPeer<S>, Connection
 
   setAddresses(addresses: AddressSource<S>): void {
     this.addresses = addresses;
+  }
+
+  get headersServed(): number {
+    return this.servedBefore + (this.headerServer?.served ?? 0);
+  }
+
+  setHeaders(headers: readonly Buffer[] | 'silent'): void {
+    this.servedBefore = this.headersServed;
+    this.headerServer = this.serverFor(headers);
+  }
+
+  private serverFor(headers: readonly Buffer[] | 'silent'): HeaderServer | null {
+    return headers === 'silent' ? null : new HeaderServer(this.network, headers, this.options.headersPerMessage);
   }
 
   /** Starts accepting on host and port (a free port the first time, when the port is 0). */

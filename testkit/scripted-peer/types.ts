@@ -129,6 +129,16 @@ export interface ScriptedPeerOptions<S extends StreamSocket = net.Socket> {
   addresses?: AddressSource<S>;
   /** Answer `getaddr` with `addrv2` when the remote sent `sendaddrv2`. */
   addrv2?: boolean;
+  /**
+   * The block headers it has on top of the network's genesis (raw 80 bytes each), served to
+   * `getheaders` as Core serves them: the headers after the first locator hash it knows, up to
+   * `headersPerMessage`, and an empty `headers` when it has nothing more. Its `version` then
+   * announces their count as its start height, unless `version` says otherwise. `'silent'`: it
+   * never answers `getheaders`. Default: no headers (every `getheaders` gets an empty answer).
+   */
+  headers?: readonly Buffer[] | 'silent';
+  /** Headers per `headers` message; default 2000 (Core's MAX_HEADERS_RESULTS). */
+  headersPerMessage?: number;
   /** Runs for every accepted connection, before any of its bytes are read, with any behaviour. */
   onConnection?: (conn: PeerConnection<S>) => void;
   /** Default timeout of every `waitFor`/`waitForConnection`; default 5000 ms. */
@@ -216,6 +226,10 @@ export interface ScriptedPeer<S extends StreamSocket = net.Socket> {
   setBehaviour(behaviour: Behaviour): void;
   /** Replaces the `getaddr` answer for future requests. */
   setAddresses(addresses: AddressSource<S>): void;
+  /** Headers sent in answer to `getheaders` so far, over every connection. */
+  readonly headersServed: number;
+  /** Replaces the chain served to later `getheaders` (new blocks, a reorg), or silences it. */
+  setHeaders(headers: readonly Buffer[] | 'silent'): void;
   /**
    * Stops accepting (the port refuses connections). Open connections are destroyed too — a host
    * going down — unless `keepConnections`.
