@@ -3,6 +3,7 @@ import { type CommandIo, runConnect } from './connect.js';
 import { runCrawl } from './crawl.js';
 import { runDecode } from './decode.js';
 import { runListen } from './listen.js';
+import { runSync } from './sync.js';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './usage-error.js';
 
 export const USAGE = `Usage: bitcoin-node <command> [options]
@@ -11,6 +12,7 @@ Commands:
   connect [host[:port] ...]   connect to peers (or a DNS seed), handshake, stay alive, back off, stop
   crawl [host[:port] ...]     crawl the network breadth-first, one record per node
   listen                      accept inbound peers and answer their getaddr
+  sync [host[:port] ...]      follow the chain of block headers into a store on disk
   decode <hex | ->            decode one framed P2P message to JSON
 
 Run bitcoin-node <command> --help for its options.
@@ -25,6 +27,7 @@ const COMMANDS: Record<string, (args: string[], io: MainIo) => Promise<number>> 
   decode: runDecode,
   crawl: runCrawl,
   listen: runListen,
+  sync: runSync,
 };
 
 /** Runs the CLI and returns its exit code; never throws for bad input. */

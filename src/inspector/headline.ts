@@ -5,6 +5,8 @@ import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import { crawlMachine } from '../../machines/crawl.js';
 import { lifecycleState, type PeerSnapshot, peerMachine } from '../../machines/peer.js';
 import { poolMachine } from '../../machines/pool.js';
+import { syncMachine } from '../../machines/sync.js';
+import type { SyncContext } from '../../machines/sync/types.js';
 import { formatHostPort } from '../host-port.js';
 import type { TimerRecord } from './timers.js';
 
@@ -92,16 +94,40 @@ function crawlHeadline(raw: AnyMachineSnapshot): Headline {
   return { state, detail: `${context.seen.size} heard of, ${context.summary.reachable} reachable`, dueAt: null };
 }
 
+function syncHeadline(raw: AnyMachineSnapshot): Headline {
+  const { value, context } = raw as unknown as { value: unknown; context: SyncContext };
+  const height = context.tip?.height ?? 0;
+  if (value === 'failed') return { state: 'failed', detail: context.failure?.message ?? 'the header store failed', dueAt: null };
+  if (value === 'stopped') return { state: 'stopped', detail: `at height ${height}`, dueAt: null };
+  const running = (value as { running?: unknown }).running;
+  const state = typeof running === 'string' ? running : 'syncing';
+  const peers = plural(Object.keys(context.peers).length, 'peer');
+  switch (state) {
+    case 'loading':
+      return { state, detail: 'reading the header store back', dueAt: null };
+    case 'syncing': {
+      const validating = (running as { syncing?: unknown }).syncing === 'validating';
+      const best = Math.max(height, context.bestPeerHeight);
+      return { state, detail: `height ${height} of ${best}, ${validating ? 'validating headers from' : 'waiting for headers from'} ${context.syncPeer ?? '?'}`, dueAt: null };
+    }
+    case 'following':
+      return { state, detail: `the tip at height ${height}, ${peers}`, dueAt: null };
+    default:
+      return { state, detail: `height ${height}, ${peers}`, dueAt: null };
+  }
+}
+
 // By the chart's own config: machines made with provide() share it, and a foreign machine that
 // happens to be called `peer` does not.
 const NARRATORS = new Map<unknown, Narrator>([
   [peerMachine.config, peerHeadline],
   [poolMachine.config, poolHeadline],
   [crawlMachine.config, crawlHeadline],
+  [syncMachine.config, syncHeadline],
 ]);
 
 /**
- * The headline of a snapshot of `machine`: our machines (peer, pool, crawl) speak their
+ * The headline of a snapshot of `machine`: our machines (peer, pool, crawl, sync) speak their
  * lifecycle; any other machine gets its innermost active states, without a detail.
  */
 export function headlineFor(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, timers: TimerRecord[]): Headline {

@@ -1,4 +1,4 @@
-// `bitcoin-node connect|listen|crawl --inspect`, as real processes against scripted peers: where
+// `bitcoin-node connect|listen|crawl|sync --inspect`, as real processes against scripted peers: where
 // the inspector listens, what it prints, that no request ends the node, that every peer (spawned
 // ones too) shows up, and that it lets the process end when the peers have stopped.
 import { connect } from 'node:net';
@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../cli/run-cli.js';
 import { type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
 import { runPeer } from '../machines/harness.js';
+import { dataDir, regtestChain } from '../sync/support.js';
 import { accepts, fetchText, readEvents, stderrMatch } from './support.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -143,6 +144,28 @@ describe('bitcoin-node listen --inspect and crawl --inspect', () => {
     const { code, stdout } = await cli.exit;
     expect(code).toBe(0);
     expect(stdout).toContain(`"address":"127.0.0.1"`);
+    await events.ended;
+    expect(await accepts('127.0.0.1', Number(inspectorPort))).toBe(false);
+  });
+
+  it('sync: --inspect shows the sync next to the pool and its peers, and ends on SIGINT', async () => {
+    expect((await runCli(['sync', '--help'])).stdout).toMatch(/--inspect\[=\[host:\]port\|stately\]/);
+    const peer = await startScriptedPeer({ headers: regtestChain(10).headers });
+    cleanups.push(() => peer.close());
+    const cli = startCli(['sync', peer.address, '--network', 'regtest', '--json', '--data-dir', dataDir(), '--inspect=127.0.0.1:0']);
+    const [, url, inspectorPort] = await stderrMatch(cli.child, URL_LINE);
+    const events = await readEvents(`${url}events`);
+    cleanups.push(() => events.close());
+    const following = await events.waitFor(
+      (m) => m.kind === 'snapshot' && (m.active as string[]).includes('sync.running.following'),
+    );
+    const actors = JSON.parse((await fetchText(`${url}actors.json`)).body) as { sessionId: string; machine: string; parentId: string | null }[];
+    const pool = actors.find((a) => a.machine === 'pool');
+    expect(actors).toContainEqual(expect.objectContaining({ sessionId: following.sessionId, machine: 'sync', parentId: null }));
+    expect(actors).toContainEqual(expect.objectContaining({ machine: 'peer', parentId: pool?.sessionId }));
+    expect(following.headline).toMatchObject({ state: 'following', detail: 'the tip at height 10, 1 peer' });
+    cli.child.kill('SIGINT');
+    expect((await cli.exit).code).toBe(0);
     await events.ended;
     expect(await accepts('127.0.0.1', Number(inspectorPort))).toBe(false);
   });

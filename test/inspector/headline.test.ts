@@ -1,6 +1,6 @@
 // The headline and the timers the node sends with every snapshot, for the peer chart's whole
 // lifecycle on a simulated clock (socket and codec are stand-ins: the test plays their part),
-// and for a pool that spawns peers of its own.
+// for a pool that spawns peers of its own, and for the sync.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createActor, fromCallback, SimulatedClock, toPromise } from 'xstate';
 import type { CodecCommand, CodecInput, SocketCommand, SocketInput } from '../../machines/peer/types.js';
@@ -9,7 +9,9 @@ import { AddressBook } from '../../src/address-book.js';
 import { InspectionHub } from '../../src/inspector/hub.js';
 import type { InspectorRecord, SnapshotRecord } from '../../src/inspector/serialise.js';
 import { createPool } from '../../src/pool.js';
+import { createSync } from '../../src/sync.js';
 import { makeVersion, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
+import { dataDir, regtestChain } from '../sync/support.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -124,5 +126,20 @@ describe('the headline', () => {
     const child = hub.actorList().find((a) => a.machine === 'peer' && a.parentId === pool.sessionId);
     expect(child).toBeDefined();
     expect(child!.snapshot?.headline?.state).toBe('connected');
+  });
+
+  it('tells where the sync is: waiting, syncing from which peer up to which height, following, stopped', async () => {
+    const { hub, records } = recordingHub();
+    const sync = createSync({}, { network: 'regtest', dataDir: dataDir(), inspect: hub.inspect, now: () => 2_000_000_000 });
+    sync.start();
+    cleanups.push(() => sync.stop());
+    const headline = () => records.filter((r): r is SnapshotRecord => r.kind === 'snapshot' && r.sessionId === sync.sessionId).at(-1)?.headline;
+    expect(headline()).toEqual({ state: 'waiting', detail: 'height 0, 0 peers', dueAt: null });
+    sync.send({ type: 'PEER_READY', id: 'peer-1', startHeight: 3, version: 70016 });
+    expect(headline()).toEqual({ state: 'syncing', detail: 'height 0 of 3, waiting for headers from peer-1', dueAt: null });
+    sync.send({ type: 'PEER_HEADERS', id: 'peer-1', headers: regtestChain(3).headers });
+    expect(headline()).toEqual({ state: 'following', detail: 'the tip at height 3, 1 peer', dueAt: null });
+    sync.send({ type: 'STOP' });
+    expect(headline()).toEqual({ state: 'stopped', detail: 'at height 3', dueAt: null });
   });
 });
