@@ -1,5 +1,6 @@
 // The public API of btc-statechart: the peer statechart and its actors, the pool, the crawl, the
-// inbound listener and the address book, and (re-exported from `btc-statechart/codec`) the codec.
+// inbound listener and the address book, the header chain and its store, the headers-first sync,
+// the node, and (re-exported from `btc-statechart/codec`) the codec.
 // The inspectors are in `btc-statechart/inspector`, so that embedding a peer loads no web server.
 
 // The codec, also importable alone from 'btc-statechart/codec'
@@ -97,3 +98,65 @@ export { GetaddrCache } from './addrman/getaddr-cache.js';
 export { AddrTokenBucket } from './addrman/token-bucket.js';
 export { formatHost, formatHostPort } from './host-port.js';
 export { createNonceRegistry, processNonces } from './nonces.js';
+// The header chain and its store
+export {
+  type AcceptOptions,
+  type AcceptResult,
+  type BlockRef,
+  HeaderChain,
+  type HeaderChainOptions,
+  type HeaderInfo,
+  type TipChange,
+} from './chain/chain.js';
+export { ChainError, type ChainErrorCode, isChainError } from './chain/errors.js';
+export { CHAIN_PARAMS, chainParams, type ChainParams, MAX_TIP_AGE } from './chain/params.js';
+export { headerHash, headersToBytes, headerToBytes } from './chain/header.js';
+export { type DataDirEnvironment, defaultDataDir } from './chain/data-dir.js';
+export { HeaderStore, type HeaderStoreOptions, type LoadReport, StoreError, type StoreErrorCode, type SyncPolicy } from './chain/store.js';
+export { StoreLockedError } from './chain/lock.js';
+export {
+  HeadersSync,
+  type HeadersSyncOptions,
+  type HeadersSyncPhase,
+  type HeadersSyncStats,
+  type SyncNext,
+  type SyncStep,
+} from './chain/headers-sync.js';
+// The headers-first sync
+export { SYNC_DEFAULTS, type SyncMachine, type SyncSnapshot, syncMachine } from '../machines/sync.js';
+export type {
+  BlockSummary,
+  ChainCommand,
+  ChainEvent,
+  ChainInput,
+  HeadersVerdict,
+  RefusedHeader,
+  SyncContext,
+  SyncEmitted,
+  SyncEvent,
+  SyncFailure,
+  SyncInput,
+  SyncOptions,
+  SyncOutput,
+  SyncPeer,
+  SyncPeerEvent,
+  SyncPeerStatus,
+  SyncStats,
+  TipInfo,
+  TipMove,
+} from '../machines/sync/types.js';
+export { type CreateSyncOptions, createSync, createSyncMachine, type SyncActor } from './sync.js';
+export { type ChainActorOptions, createChainActor } from './actors/chain.js';
+export { createFixedPeersActor, type FixedPeer, type FixedPeersOptions } from './actors/fixed-peers.js';
+// The node: a pool and the sync over a header store
+export {
+  type BitcoinNode,
+  createNode,
+  type NodeActorOptions,
+  NodeError,
+  type NodeErrorCode,
+  type NodeEvent,
+  type NodeOptions,
+  parsePeer,
+  wireSyncToPool,
+} from './node.js';

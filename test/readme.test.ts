@@ -6,11 +6,12 @@ import { crawlMachine } from '../machines/crawl.js';
 import { describeStates, toMermaid } from '../machines/describe.js';
 import { peerMachine } from '../machines/peer.js';
 import { poolMachine } from '../machines/pool.js';
+import { syncMachine } from '../machines/sync.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../src/package-info.js';
 
 const README = new URL('../README.md', import.meta.url);
 
-const CHARTS: Record<string, AnyStateMachine> = { peer: peerMachine, pool: poolMachine, crawl: crawlMachine };
+const CHARTS: Record<string, AnyStateMachine> = { peer: peerMachine, pool: poolMachine, crawl: crawlMachine, sync: syncMachine };
 
 /** The diagram, then every state with its description, as the README shows them. */
 function chartBlock(machine: AnyStateMachine): string {

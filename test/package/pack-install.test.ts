@@ -7,6 +7,8 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHAIN_PARAMS } from '../../src/chain/params.js';
+import { genesisTip, mineChain } from '../../testkit/chain/mine.js';
 import { type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
 import { installPackedPackage, type PackedInstall } from './packed.js';
 
@@ -90,7 +92,9 @@ let peer: ScriptedPeer;
 
 beforeAll(async () => {
   install = await installPackedPackage(ROOT);
-  peer = await startScriptedPeer({ negotiate: true });
+  // A few regtest headers to serve to getheaders, so that the node's block has something to sync.
+  const { headers } = mineChain(CHAIN_PARAMS.regtest, genesisTip(CHAIN_PARAMS.regtest), 5);
+  peer = await startScriptedPeer({ negotiate: true, headers });
 }, 120_000);
 
 afterAll(async () => {
