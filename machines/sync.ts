@@ -94,7 +94,7 @@ export const syncMachine = syncSetup.createMachine({
         },
         following: {
           description:
-            'Following the tip: headers announced by any peer, or asked for after an inv of a block, are validated and connected; a peer with 2000 more becomes the sync peer.',
+            'Following the tip: headers announced by any peer, or asked for after an inv of a block, are validated and connected; a peer with more for us (a full message, or headers that do not connect) becomes the sync peer.',
           on: {
             PEER_READY: { actions: ['addPeer', 'greetPeers'] },
             PEER_HEADERS: { guard: 'isKnownPeer', actions: 'forwardHeaders' },

@@ -290,6 +290,28 @@ describe('the store', () => {
     }
   });
 
+  it('fails when the store cannot be written, with what it had stored kept', async () => {
+    const dir = dataDir();
+    let store: HeaderStore | null = null;
+    const clock = new SimulatedClock();
+    const actor = createSync(
+      {},
+      { network: 'regtest', dataDir: dir, now: () => LATER, clock, inspect: recordTransitions, onStore: (open) => (store = open ?? store) },
+    );
+    const failed: SyncEmitted[] = [];
+    actor.on('failed', (e) => failed.push(e));
+    actor.start();
+    actor.send({ type: 'PEER_READY', id: 'a', startHeight: 100, version: 70016 });
+    actor.send({ type: 'PEER_HEADERS', id: 'a', headers: CHAIN.slice(0, 50) });
+    // The disk goes away under the store (here: its file is closed behind the actor's back).
+    store!.close();
+    actor.send({ type: 'PEER_HEADERS', id: 'a', headers: CHAIN.slice(50, 100) });
+    expect(actor.getSnapshot().value).toBe('failed');
+    expect(failed).toEqual([{ type: 'failed', failure: { code: 'closed', message: 'the header store is closed' } }]);
+    expect(await toPromise(actor)).toMatchObject({ reason: 'failed', tip: { height: 50 } });
+    expect(storedChain(dir).records).toBe(50);
+  });
+
   it('resumes from what it stored: a second run asks from its tip', async () => {
     const dir = dataDir();
     const first = run(dir);

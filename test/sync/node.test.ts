@@ -4,6 +4,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { headerHash } from '../../src/chain/header.js';
+import { HeaderStore } from '../../src/chain/store.js';
+import { NETWORKS } from '../../src/protocol/networks.js';
 import { createNode, type BitcoinNode, type NodeOptions, NodeError, parsePeer } from '../../src/node.js';
 import { settle } from '../../testkit/handles.js';
 import { type ScriptedPeer, type ScriptedPeerOptions, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
@@ -136,6 +138,18 @@ describe('the node', () => {
     expect(intruder.pool).toBeNull();
     expect(holder.sync.getSnapshot().status).toBe('active');
     await expect(holder.start()).rejects.toMatchObject({ code: 'already-started' });
+  });
+
+  it('without named peers asks every DNS seed; when none answers it does not start, and leaves the store free', async () => {
+    const dir = dataDir();
+    const asked: string[] = [];
+    const n = createNode({ network: 'mainnet', dataDir: dir, resolve: async (host) => (asked.push(host), []) });
+    cleanups.push(() => n.stop());
+    await expect(n.start()).rejects.toMatchObject({ name: 'NodeError', code: 'no-peers', message: expect.stringMatching(/DNS seeds answered/) });
+    expect(asked).toEqual([...NETWORKS.mainnet.dnsSeeds]);
+    expect(n.pool).toBeNull();
+    expect(n.sync.getSnapshot().status).toBe('done');
+    HeaderStore.open({ network: 'mainnet', dataDir: dir }).close(); // the lock was released
   });
 
   it('checks what it is given before anything runs', () => {
