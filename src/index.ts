@@ -8,6 +8,7 @@ export * from './codec.js';
 export { describeStates, listTransitions, type StateDescription, type TransitionInfo, toMermaid } from '../machines/describe.js';
 // The peer statechart
 export { lifecycleState, type PeerMachine, type PeerSnapshot, peerMachine } from '../machines/peer.js';
+export { messageName } from '../machines/peer/messages.js';
 export {
   DISCONNECT_REASONS,
   type DisconnectMeaning,
@@ -43,7 +44,6 @@ export type {
   SocketCommand,
   SocketInput,
   StopReason,
-  UnknownCommand,
 } from '../machines/peer/types.js';
 export { createPeer, createPeerMachine, type PeerActor, type StartPeerOptions, startPeer, toPromise } from './peer.js';
 // The actors the peer machine invokes, for machine.provide({ actors })

@@ -6,7 +6,7 @@ import { type AddrV2Entry, AddrV2Network, type KnownAddrNetwork } from '../../sr
 import { MAX_ADDR_TO_SEND } from '../../src/protocol/limits.js';
 import { parseIPv4, parseIPv6 } from '../../src/protocol/messages/ip.js';
 import type { VersionPayload } from '../../src/protocol/messages/version.js';
-import type { HeardAddress, PeerContext, PeerEvent, PeerMessageEvent, RemoteInfo, UnknownCommand } from './types.js';
+import type { HeardAddress, PeerContext, PeerEvent, PeerMessageEvent, RemoteInfo } from './types.js';
 
 const UNSPECIFIED = { services: 0n, host: '::', port: 0 };
 
@@ -119,7 +119,7 @@ export function addressesMessage(addresses: HeardAddress[], wantsAddrV2: boolean
  */
 export function messageEvent(direction: 'in' | 'out', message: OutgoingMessage): PeerMessageEvent {
   if ('unknown' in message) {
-    return { type: 'message', direction, command: message.command as UnknownCommand, payload: message.payload, unknown: true };
+    return { type: 'message', direction, command: 'unknown', name: message.command, payload: message.payload };
   }
   return { type: 'message', direction, ...message } as PeerMessageEvent;
 }
@@ -129,3 +129,6 @@ export function payloadMessage(event: Extract<PeerEvent, { type: `payload.${stri
   if (event.type === 'payload.unknown') return { command: event.command, payload: event.payload, unknown: true };
   return { command: event.type.slice('payload.'.length), payload: event.payload } as OutgoingMessage;
 }
+
+/** The wire command of a `message` event: its `name` for a command the codec does not decode. */
+export const messageName = (m: PeerMessageEvent): string => (m.command === 'unknown' ? m.name : m.command);

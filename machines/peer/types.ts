@@ -206,22 +206,15 @@ export type PeerEvent = PayloadEvent | UnknownPayloadEvent | SocketEvent | Codec
 
 // ---- what the machine tells its embedder (actor.on) -----------------------------------------
 
-declare const unknownCommand: unique symbol;
-
-/**
- * The name of a command the codec does not decode: a plain string at run time, typed apart from the
- * commands it does decode, so that `message.command === 'headers'` narrows the payload.
- */
-export type UnknownCommand = string & { readonly [unknownCommand]: true };
-
 /**
  * A message read from the peer (`in`) or written to it (`out`): a union on `command`, so that
- * checking the command narrows the payload to that command's type. Messages the codec does not
- * decode carry their payload bytes and `unknown: true`.
+ * checking the command narrows the payload to that command's type (`m.command === 'headers'` gives
+ * a `HeadersPayload`). A message the codec does not decode has `command: 'unknown'`, its wire
+ * command in `name` and its payload as bytes (see `messageName`).
  */
 export type PeerMessageEvent =
   | { [K in Command]: { type: 'message'; direction: 'in' | 'out'; command: K; payload: Payloads[K] } }[Command]
-  | { type: 'message'; direction: 'in' | 'out'; command: UnknownCommand; payload: Uint8Array; unknown: true };
+  | { type: 'message'; direction: 'in' | 'out'; command: 'unknown'; name: string; payload: Uint8Array };
 
 /** What a peer tells its embedder (`actor.on(type, handler)`). */
 export type PeerEmitted =

@@ -1,5 +1,6 @@
 import { styleText } from 'node:util';
 import type { PeerEmitted, PeerOutput } from '../../machines/peer/types.js';
+import { messageName } from '../../machines/peer/messages.js';
 import { sanitise } from './sanitise.js';
 
 /** Where a command's lines go: JSON Lines for programs, aligned coloured lines for people. */
@@ -46,7 +47,7 @@ export function jsonReporter({ stdout, stderr }: ReporterStreams): Reporter {
           });
           return;
         case 'message':
-          line(peer, { type: 'message', direction: e.direction, command: e.command });
+          line(peer, { type: 'message', direction: e.direction, command: messageName(e) });
           return;
         case 'addresses':
           line(peer, { type: 'addresses', count: e.addresses.length });
@@ -106,7 +107,7 @@ export function humanReporter({ stdout, env }: ReporterStreams): Reporter {
           return;
         case 'message':
           if (!isQuiet(e.direction, e.command))
-            line(peer, `${e.direction === 'in' ? '← ' : '→ '}${e.command}`.padEnd(12));
+            line(peer, `${e.direction === 'in' ? '← ' : '→ '}${sanitise(messageName(e))}`.padEnd(12));
           return;
         case 'addresses':
           line(peer, 'addresses'.padEnd(12), `${e.addresses.length} from ${e.command}`);

@@ -170,8 +170,14 @@ describe('entry count and string limits', () => {
 
 /** Which strict prefixes of `message`'s encoding are themselves valid payloads. */
 function validPrefix(message: KnownMessage, length: number, cut: number): boolean {
-  // version: the relay byte is optional, so cutting exactly it off leaves a valid version.
-  if (message.command === 'version') return message.payload.relay !== undefined && cut === length - 1;
+  // version: as Core reads it, everything after the receiver's address is optional, field by field:
+  // a cut right after the receiver (46 bytes), after the sender and nonce (80), after the user
+  // agent, or before the relay byte leaves a valid, shorter version.
+  if (message.command === 'version') {
+    const ua = Buffer.byteLength(message.payload.userAgent, 'latin1');
+    const afterUserAgent = 80 + (ua < 0xfd ? 1 : 3) + ua;
+    return [46, 80, afterUserAgent, afterUserAgent + 4].includes(cut) && cut < length;
+  }
   // reject: the hash is only read when 32 bytes remain; a cut inside it leaves a reject without one.
   if (message.command === 'reject') return message.payload.hash !== undefined && cut >= length - 32;
   return false;
