@@ -16,6 +16,11 @@ export type ProtocolErrorCode =
   | 'string-too-long'
   | 'invalid-field'
   | 'trailing-bytes'
+  // transactions and blocks: Core's deserialiser refuses these ("Superfluous witness record",
+  // "Unknown transaction optional data"); a block over MAX_BLOCK_WEIGHT is refused by the codec
+  | 'superfluous-witness'
+  | 'unknown-tx-flag'
+  | 'oversized-block'
   // encoding
   | 'unencodable';
 
