@@ -1,6 +1,7 @@
 // Context-free transaction checks, as Core's CheckTransaction (consensus/tx_check.cpp): what needs no UTXO set, no chain and no script.
 import { MAX_BLOCK_WEIGHT, MAX_COINBASE_SCRIPT_SIZE, MAX_MONEY, MIN_COINBASE_SCRIPT_SIZE, WITNESS_SCALE_FACTOR } from './consensus.js';
-import { isCoinbase, isNullPrevout, serializeTransaction, type TransactionData, type TxInput } from './messages/tx.js';
+import { isCoinbase, isNullPrevout, type TransactionData, type TxInput } from './messages/tx.js';
+import { compactSizeLength } from './writer.js';
 
 /** Core's reject reasons for CheckTransaction, in the order it tests them. */
 export type TransactionRejectReason =
@@ -15,15 +16,14 @@ export type TransactionRejectReason =
   | 'bad-txns-prevout-null';
 
 /**
- * The first rule `tx` breaks, or null. Sizes are taken from a decoded transaction when it has them
- * (`strippedSize`), otherwise from serialising it.
+ * The first rule `tx` breaks, or null. Everything is judged from the fields, never from cached sizes
+ * or hashes, so a decoded transaction copied with changed fields is judged as it now is.
  */
-export function checkTransaction(tx: TransactionData & { readonly strippedSize?: number }): TransactionRejectReason | null {
+export function checkTransaction(tx: TransactionData): TransactionRejectReason | null {
   const { inputs, outputs } = tx;
   if (inputs.length === 0) return 'bad-txns-vin-empty';
   if (outputs.length === 0) return 'bad-txns-vout-empty';
-  const stripped = tx.strippedSize ?? strippedSizeOf(tx);
-  if (stripped * WITNESS_SCALE_FACTOR > MAX_BLOCK_WEIGHT) return 'bad-txns-oversize';
+  if (strippedSizeOf(tx) * WITNESS_SCALE_FACTOR > MAX_BLOCK_WEIGHT) return 'bad-txns-oversize';
   // Negative and overflowing amounts (CVE-2010-5139).
   let total = 0n;
   for (const output of outputs) {
@@ -74,7 +74,11 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-function strippedSizeOf(tx: TransactionData): number {
-  const withoutWitness: TransactionData = { ...tx, inputs: tx.inputs.map((input) => ({ ...input, witness: [] })) };
-  return serializeTransaction(withoutWitness).length;
+/** The size of the serialisation without witnesses, added up from the fields (Core's GetSerializeSize(TX_NO_WITNESS)). */
+export function strippedSizeOf(tx: TransactionData): number {
+  // Version and locktime; prevout and sequence per input; the value per output.
+  let size = 8 + compactSizeLength(tx.inputs.length) + compactSizeLength(tx.outputs.length);
+  for (const input of tx.inputs) size += 40 + compactSizeLength(input.scriptSig.length) + input.scriptSig.length;
+  for (const output of tx.outputs) size += 8 + compactSizeLength(output.scriptPubKey.length) + output.scriptPubKey.length;
+  return size;
 }
