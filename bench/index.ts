@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { blockBench } from './block.js';
 import { codecBench } from './codec.js';
 import { crawlBench } from './crawl.js';
 import { handshakeBench } from './handshake.js';
@@ -18,7 +19,7 @@ import type { BenchModule, ModuleResult } from './lib/types.js';
 import { peerLoadBench } from './peer-load.js';
 import { scaleBench } from './scale.js';
 
-const MODULES: readonly BenchModule[] = [codecBench, peerLoadBench, handshakeBench, scaleBench, crawlBench];
+const MODULES: readonly BenchModule[] = [codecBench, blockBench, peerLoadBench, handshakeBench, scaleBench, crawlBench];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -28,11 +28,11 @@ export interface Proc {
 export type WithoutInner<R> = R extends unknown ? Omit<R, 'inner'> : never;
 export type TimedRequest = WithoutInner<Extract<WorkerRequest, { op: 'decode' | 'encode' | 'hash' }>>;
 
-/** One timed thing: a request to one process, and how to check each answer. */
-export interface Runner {
+/** One timed thing: a request to one process, and how to check each answer. Other modules' workers take other requests. */
+export interface Runner<R extends { readonly op: string } = TimedRequest> {
   readonly key: string;
   readonly proc: Proc;
-  readonly request: TimedRequest;
+  readonly request: R;
   readonly check: (r: PassResult) => void;
 }
 
@@ -49,7 +49,10 @@ export interface Sample {
  * round-robin with the order rotating each round; only one process works at a time. A sample
  * repeats the pass until it lasts MIN_SAMPLE_MS.
  */
-export async function measure(runners: readonly Runner[], reps: number): Promise<Map<string, Sample>> {
+export async function measure<R extends { readonly op: string }>(
+  runners: readonly Runner<R>[],
+  reps: number,
+): Promise<Map<string, Sample>> {
   const inner = new Map<string, number>();
   for (const r of runners) {
     let ms = 0;

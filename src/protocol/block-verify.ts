@@ -29,6 +29,7 @@ export type BlockRejectReason =
   | 'unexpected-witness'
   | 'bad-blk-weight';
 
+/** What verifyBlock found: the roots it computed, or the first rule broken. */
 export type BlockVerification =
   | {
       readonly ok: true;
@@ -53,6 +54,7 @@ export type BlockVerification =
       readonly message: string;
     };
 
+/** What verifyBlock needs to know beyond the block. */
 export interface VerifyBlockOptions {
   /** The hash the block was requested by (wire order): any other header is `unexpected-block-hash`. */
   readonly expectedHash?: Uint8Array;
@@ -72,7 +74,8 @@ const fail = (reason: BlockRejectReason, mutated: boolean, message: string, txIn
  * header commits to (merkle root, CVE-2012-2459, witness commitment), the size, weight and sigop
  * limits, the coinbase, and Core's context-free transaction checks, in Core's order. The header's
  * proof of work and place in the chain, BIP34 heights, finality, scripts and spent outputs are the
- * caller's. Returns the first failure, never throws on any decoded block.
+ * caller's. Returns the first failure, never throws on any decoded block. It trusts the hashes and
+ * sizes the decoder computed: give it a Block from decodeBlock or blockFromData, not an edited copy.
  */
 export function verifyBlock(block: Block, options: VerifyBlockOptions = {}): BlockVerification {
   const { transactions } = block;

@@ -21,6 +21,7 @@ export const MINIMUM_WITNESS_COMMITMENT = 38;
 /** What a witness commitment script starts with: OP_RETURN, push 36 bytes, then the tag 0xaa21a9ed (BIP141). */
 export const WITNESS_COMMITMENT_HEADER: Buffer = Buffer.from('6a24aa21a9ed', 'hex');
 
-/** The coinbase's scriptSig must be 2 to 100 bytes long (Core's CheckTransaction, `bad-cb-length`). */
+/** The shortest coinbase scriptSig (Core's CheckTransaction, `bad-cb-length`). */
 export const MIN_COINBASE_SCRIPT_SIZE = 2;
+/** The longest coinbase scriptSig (Core's CheckTransaction, `bad-cb-length`). */
 export const MAX_COINBASE_SCRIPT_SIZE = 100;

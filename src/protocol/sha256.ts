@@ -106,11 +106,13 @@ function doubleHashIntoState(data: Uint8Array, nativeSha256: (d: Uint8Array) => 
   hashDigest(firstDigest);
 }
 
+/** SHA-256 in JavaScript, whatever the size: for tests and small inputs. */
 export function sha256(data: Uint8Array): Buffer {
   hashIntoState(data);
   return stateBytes();
 }
 
+/** Double SHA-256: the first round in JavaScript up to SMALL_INPUT bytes, else `nativeSha256`; the second in JavaScript. */
 export function doubleSha256(data: Uint8Array, nativeSha256: (d: Uint8Array) => Uint8Array): Buffer {
   doubleHashIntoState(data, nativeSha256);
   return stateBytes();

@@ -11,6 +11,7 @@ export interface OutPoint {
   readonly index: number;
 }
 
+/** A transaction input: the output it spends, its unlocking script, sequence and witness stack. */
 export interface TxInput {
   readonly prevout: OutPoint;
   readonly scriptSig: Buffer;
@@ -19,6 +20,7 @@ export interface TxInput {
   readonly witness: readonly Buffer[];
 }
 
+/** A transaction output: an amount and the script that locks it. */
 export interface TxOutput {
   /** Satoshis. Signed, as Core's CAmount: the wire can carry a negative amount, and consensus refuses it later. */
   readonly value: bigint;
@@ -248,6 +250,7 @@ export function writeTransaction(w: Writer, tx: TransactionData): void {
   w.u32(tx.locktime);
 }
 
+/** The `tx` message's encoder: the transaction's serialisation, nothing else. */
 export const encodeTx = writeTransaction;
 
 /** The serialisation of `tx` (with witnesses when it has any). */
@@ -269,6 +272,7 @@ export function transactionFromData(data: TransactionData): Transaction {
 export const isCoinbase = (tx: TransactionData): boolean =>
   tx.inputs.length === 1 && isNullPrevout(tx.inputs[0]!.prevout);
 
+/** The prevout a coinbase spends: all-zero hash and index 0xffffffff (Core's COutPoint::IsNull). */
 export const isNullPrevout = (p: OutPoint): boolean => p.index === 0xffff_ffff && isZeroHash(p.hash);
 
 function isZeroHash(hash: Uint8Array): boolean {
