@@ -403,7 +403,7 @@ export const arbTransaction = (options: TransactionOptions = {}): fc.Arbitrary<T
 export const arbBlockData = (maxTransactions = 4): fc.Arbitrary<BlockData> =>
   fc.record({
     header: arbBlockHeader,
-    transactions: fc.array(arbTransactionData({ maxInputs: 3, maxOutputs: 3 }), { maxLength: maxTransactions }),
+    transactions: fc.array(arbTransactionData({ maxInputs: 2, maxOutputs: 3 }), { maxLength: maxTransactions }),
   });
 
 export const arbBlock = (maxTransactions = 4): fc.Arbitrary<Block> => arbBlockData(maxTransactions).map(blockFromData);
@@ -436,7 +436,7 @@ export const PAYLOAD_ARBITRARIES: { readonly [K in Command]: fc.Arbitrary<KnownM
   mempool: EMPTY.map((payload) => ({ command: 'mempool', payload })),
   reject: arbReject().map((payload) => ({ command: 'reject', payload })),
   tx: arbTransaction().map((payload) => ({ command: 'tx', payload })),
-  block: arbBlock().map((payload) => ({ command: 'block', payload })),
+  block: arbBlock(3).map((payload) => ({ command: 'block', payload })),
 };
 
 /** Any known message. */
