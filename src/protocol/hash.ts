@@ -26,9 +26,10 @@ export const writeChecksum = (payload: Uint8Array, out: Uint8Array, offset: numb
   jsWriteChecksum(payload, out, offset, nativeSha256);
 
 /**
- * Up to this many bytes, a first round in JavaScript beats a call into node:crypto, whose fixed cost
- * (about 1.3 µs here) is worth some 200 bytes of JavaScript hashing. Measured on transactions with
- * bench/block.ts; the framer's checksums keep their own limit (SMALL_INPUT in sha256.ts).
+ * Up to this many bytes, a first round in JavaScript beats a call into node:crypto: the call's fixed
+ * cost (about 1.1 µs here) is worth 6 or 7 blocks of the unrolled JavaScript compression (about
+ * 0.18 µs each); the two were even between 300 and 450 bytes. Measured for bench/block.ts; the
+ * framer's checksums keep their own limit (SMALL_INPUT in sha256.ts).
  */
 export const JS_FIRST_ROUND_LIMIT = 384;
 
