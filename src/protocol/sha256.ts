@@ -73,22 +73,27 @@ function hashIntoState(data: Uint8Array): void {
   finish();
 }
 
-/** H = SHA-256 of the 32-byte digest in `digest` (eight big-endian words): one block, its padding known in advance. */
-function hashDigest(digest: Int32Array): void {
-  W.set(digest);
+/**
+ * H = SHA-256 of a 32-byte digest whose eight words the caller has put in W[0..7]: one block, its
+ * padding known in advance. The second round of every double SHA-256.
+ */
+function hashDigestInW(): void {
   W[8] = 0x8000_0000 | 0;
-  W.fill(0, 9, 15);
+  for (let i = 9; i < 15; i++) W[i] = 0;
   W[15] = 256;
   reset();
   compress(W, H);
 }
 
-const firstDigest = new Int32Array(8);
+/** The state H as the words of the next message: what hashing a fresh digest again starts from. */
+function stateToW(): void {
+  for (let i = 0; i < 8; i++) W[i] = H[i]!;
+}
 
-/** Takes a 32-byte digest from node:crypto as eight words, for the second round. */
-function loadDigest(digest: Uint8Array, at = 0): void {
-  for (let i = 0; i < 8; i++, at += 4) {
-    firstDigest[i] = (digest[at]! << 24) | (digest[at + 1]! << 16) | (digest[at + 2]! << 8) | digest[at + 3]!;
+/** A 32-byte digest from node:crypto into W[0..7], for the second round. */
+function digestToW(digest: Uint8Array): void {
+  for (let i = 0, at = 0; i < 8; i++, at += 4) {
+    W[i] = (digest[at]! << 24) | (digest[at + 1]! << 16) | (digest[at + 2]! << 8) | digest[at + 3]!;
   }
 }
 
@@ -99,11 +104,11 @@ export const SMALL_INPUT = 64;
 function doubleHashIntoState(data: Uint8Array, nativeSha256: (d: Uint8Array) => Uint8Array): void {
   if (data.length <= SMALL_INPUT) {
     hashIntoState(data);
-    firstDigest.set(H);
+    stateToW();
   } else {
-    loadDigest(nativeSha256(data));
+    digestToW(nativeSha256(data));
   }
-  hashDigest(firstDigest);
+  hashDigestInW();
 }
 
 /** SHA-256 in JavaScript, whatever the size: for tests and small inputs. */
@@ -155,15 +160,15 @@ export function doubleSha256RangesInto(data: Uint8Array, ranges: ArrayLike<numbe
   begin();
   for (let r = 0; r + 1 < ranges.length; r += 2) absorb(data, ranges[r]!, ranges[r + 1]!);
   finish();
-  firstDigest.set(H);
-  hashDigest(firstDigest);
+  stateToW();
+  hashDigestInW();
   writeState(out, offset);
 }
 
 /** The second round of a double SHA-256: SHA-256 of the 32-byte `digest`, in JavaScript, written to `out` at `offset`. */
 export function sha256Of32Into(digest: Uint8Array, out: Uint8Array, offset: number): void {
-  loadDigest(digest);
-  hashDigest(firstDigest);
+  digestToW(digest);
+  hashDigestInW();
   writeState(out, offset);
 }
 
@@ -192,8 +197,8 @@ export function doubleSha256PairInto(
   W.fill(0, 1, 15);
   W[15] = 512;
   compress(W, H);
-  firstDigest.set(H);
-  hashDigest(firstDigest);
+  stateToW();
+  hashDigestInW();
   writeState(out, outAt);
 }
 
