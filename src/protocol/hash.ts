@@ -27,11 +27,11 @@ export const writeChecksum = (payload: Uint8Array, out: Uint8Array, offset: numb
 
 /**
  * Up to this many bytes, a first round in JavaScript beats a call into node:crypto: the call's fixed
- * cost (about 1.1 µs here) is worth 6 or 7 blocks of the unrolled JavaScript compression (about
- * 0.18 µs each); the two were even between 300 and 450 bytes. Measured for bench/block.ts; the
- * framer's checksums keep their own limit (SMALL_INPUT in sha256.ts).
+ * cost (about 1.1 µs here) is worth 5 or 6 blocks of the unrolled JavaScript compression (about
+ * 0.2 µs each); the two were even between 300 and 400 bytes in every measurement. The framer's
+ * checksums keep their own limit (SMALL_INPUT in sha256.ts).
  */
-export const JS_FIRST_ROUND_LIMIT = 384;
+export const JS_FIRST_ROUND_LIMIT = 320;
 
 // Where the ranges of a witness transaction's txid are gathered for one node:crypto call: copying is
 // far cheaper than a Hash object's updates. Larger inputs go through createHash instead, so this
