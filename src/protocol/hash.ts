@@ -1,3 +1,4 @@
+// Double SHA-256 for the codec: node:crypto for large inputs, the JavaScript SHA-256 for small ones; hash display order.
 import { createHash, hash as oneShotHash } from 'node:crypto';
 import {
   doubleSha256,

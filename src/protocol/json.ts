@@ -1,3 +1,4 @@
+// What `bitcoin-node decode` prints: decoded messages as plain JSON values.
 import { hashToHex } from './hash.js';
 import type { Block } from './messages/block.js';
 import { type BlockHeader, blockHash } from './messages/headers.js';
