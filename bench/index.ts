@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { addrmanBench } from './addrman.js';
+import { blockBench } from './block.js';
 import { chainBench } from './chain.js';
 import { codecBench } from './codec.js';
 import { crawlBench } from './crawl.js';
@@ -22,7 +23,7 @@ import { peerLoadBench } from './peer-load.js';
 import { scaleBench } from './scale.js';
 import { v2Bench } from './v2.js';
 
-const MODULES: readonly BenchModule[] = [codecBench, peerLoadBench, handshakeBench, scaleBench, crawlBench, addrmanBench, chainBench, v2Bench, inspectorBench];
+const MODULES: readonly BenchModule[] = [codecBench, blockBench, peerLoadBench, handshakeBench, scaleBench, crawlBench, addrmanBench, chainBench, v2Bench, inspectorBench];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
