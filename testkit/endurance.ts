@@ -163,6 +163,7 @@ export function startCounting(input: Omit<PeerInput, 'host'> & { host?: string }
     input: {
       host: '127.0.0.1',
       network: 'regtest',
+      transport: 'v1',
       now: () => clock.now(),
       ...input,
       backoff: { jitter: 0, ...input.backoff },

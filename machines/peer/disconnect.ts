@@ -23,6 +23,7 @@ export const PROTOCOL_REASONS = [
   'self-connection',
   'peer-version-too-old',
   'missing-services',
+  'v2-unsupported',
 ] as const;
 
 /** Ends we chose ourselves: the user, inbound eviction, or a verdict reached outside the peer (bad headers, a bad block). */
@@ -71,6 +72,7 @@ export const DISCONNECT_REASONS: Readonly<Record<DisconnectReason, DisconnectMea
   'self-connection': meaning('protocol', 'the peer sent our own nonce: we connected to ourselves', false, true),
   'peer-version-too-old': meaning('protocol', 'the peer speaks a protocol version below our minimum', false),
   'missing-services': meaning('protocol', 'the peer lacks services we require', false),
+  'v2-unsupported': meaning('protocol', 'the peer did not answer our BIP324 v2 key in v2 (it speaks v1 only)', false),
   'user-stop': meaning('local', 'stopped by the user', false),
   evicted: meaning('local', 'evicted to make room for a new inbound peer', true),
   misbehaving: meaning('local', 'the peer sent what the chain refuses (invalid headers or blocks)', false, true),

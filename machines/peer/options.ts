@@ -1,8 +1,8 @@
 import { DEFAULT_USER_AGENT } from '../../src/package-info.js';
-import { PROTOCOL_VERSION } from '../../src/protocol/limits.js';
+import { PROTOCOL_VERSION, Services } from '../../src/protocol/limits.js';
 import { NETWORKS, type NetworkName } from '../../src/protocol/networks.js';
 import { cryptoNonce } from './messages.js';
-import type { BackoffPolicy, PeerOptions } from './types.js';
+import type { BackoffPolicy, PeerOptions, TransportPreference } from './types.js';
 
 /** What callers may pass: everything but the address is optional. */
 export type PeerInput = Partial<Omit<PeerOptions, 'backoff'>> & {
@@ -33,9 +33,11 @@ export const DEFAULTS = {
   relay: false,
   getaddr: true,
   maxSendBufferBytes: 1_000_000,
+  transport: 'auto' as const,
+  v2ResponseTimeoutMs: 5_000,
 };
 
-const DURATIONS = ['connectTimeoutMs', 'handshakeTimeoutMs', 'pingIntervalMs', 'pingTimeoutMs'] as const;
+const DURATIONS = ['connectTimeoutMs', 'handshakeTimeoutMs', 'pingIntervalMs', 'pingTimeoutMs', 'v2ResponseTimeoutMs'] as const;
 
 export function resolvePeerOptions(input: PeerInput): PeerOptions {
   const network = input.network ?? DEFAULTS.network;
@@ -85,7 +87,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 export function oneShotPeerInput(
   template: Omit<PeerInput, 'host' | 'port' | 'network'>,
   network: NetworkName,
-  target: { host: string; port: number },
+  target: { host: string; port: number; services?: bigint },
 ): PeerInput {
   return {
     ...template,
@@ -95,5 +97,15 @@ export function oneShotPeerInput(
     connectOnStart: true,
     maxRetries: 0,
     onDisconnect: 'stop',
+    transport: transportFor(template.transport ?? DEFAULTS.transport, target.services),
   };
+}
+
+/**
+ * Core's choice for automatic connections: v2 only to peers known to advertise NODE_P2P_V2 (a peer
+ * the user named is dialled in v2 whatever it announced, as with `addnode`).
+ */
+export function transportFor(preference: TransportPreference, services: bigint | undefined): TransportPreference {
+  if (preference !== 'auto' || services === undefined) return preference;
+  return (services & Services.P2P_V2) !== 0n ? 'auto' : 'v1';
 }

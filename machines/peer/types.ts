@@ -33,6 +33,9 @@ export interface NonceRegistry {
   has(nonce: bigint): boolean;
 }
 
+/** Which transport a peer speaks: v2 with a v1 fallback (`auto`), v2 only, or v1 only. */
+export type TransportPreference = 'auto' | 'v2' | 'v1';
+
 /** Whether we dialled the peer (`outbound`) or it dialled us (`inbound`). */
 export type PeerRole = 'outbound' | 'inbound';
 
@@ -78,6 +81,14 @@ export interface PeerOptions {
   getaddr: boolean;
   /** Bound on bytes queued for the socket; Core's default send buffer is 1 MB. */
   maxSendBufferBytes: number;
+  /**
+   * The transport: `auto` dials in BIP324 v2 and falls back to v1 at once when the peer never
+   * answers in v2 (Core's ShouldReconnectV1), and accepts both inbound; `v2` dials v2 only; `v1`
+   * speaks v1 only (inbound v2 attempts are refused).
+   */
+  transport: TransportPreference;
+  /** With `auto`, how long a v2 dial waits for the first byte of the peer's key before taking it for v1. */
+  v2ResponseTimeoutMs: number;
   /** The clock for RTTs and timestamps; tests pass their simulated clock's `now`. */
   now: () => number;
   /** Random source for backoff jitter, in [0, 1). */
@@ -112,6 +123,10 @@ export interface RemoteInfo {
   addressSeen: string | null;
   wantsAddrV2: boolean;
   wtxidRelay: boolean;
+  /** The transport the connection speaks. */
+  transport: 'v1' | 'v2';
+  /** v2: the session id both ends derived (hex), to compare with the peer's `getpeerinfo`; null in v1. */
+  sessionId: string | null;
 }
 
 /** Round-trip times of our pings, in ms. */
@@ -149,6 +164,14 @@ export interface PeerContext {
   established: boolean;
   /** Whether this connection's socket has opened. */
   socketOpen: boolean;
+  /** The transport of this connection: chosen when dialling, detected when accepting (null until then). */
+  transport: 'v1' | 'v2' | null;
+  /** A v2 dial went unanswered in v2: this peer is dialled in v1 from now on. */
+  v1Fallback: boolean;
+  /** v2: a byte of the peer's key has arrived on this connection. */
+  peerResponded: boolean;
+  /** v2: the session id both ends derived (hex, as Core's getpeerinfo shows it). */
+  sessionId: string | null;
   pingNonce: bigint | null;
   pingSentAt: number | null;
   rtt: Rtt;
@@ -193,7 +216,13 @@ export type CodecEvent =
   /** The stream cannot be trusted any more (wrong magic, oversized payload). */
   | { type: 'codec.fatal'; error: ProtocolError }
   /** A well-framed message whose payload does not decode; the stream goes on. */
-  | { type: 'codec.undecodable'; error: ProtocolError };
+  | { type: 'codec.undecodable'; error: ProtocolError }
+  /** Inbound: the first bytes said which transport the peer speaks. */
+  | { type: 'codec.detected'; transport: 'v1' | 'v2' }
+  /** v2: the first byte of the peer's key arrived. */
+  | { type: 'codec.peer-responded' }
+  /** v2: the peer's version packet is authenticated; the session id (hex) is final. */
+  | { type: 'codec.established'; sessionId: string };
 
 export type CommandEvent =
   | { type: 'CONNECT' }
@@ -252,6 +281,8 @@ export type SocketCommand = { type: 'write'; bytes: Buffer };
 /** What the codec actor starts with. */
 export interface CodecInput {
   network: NetworkName;
+  /** The transport to speak: `v1`, `v2` (we dial), `detect` (we accepted: the first bytes decide), `v1-only` (we accepted, v2 refused). */
+  transport: 'v1' | 'v2' | 'detect' | 'v1-only';
 }
 
 /** What the codec writes to: the socket actor, or anything that takes its commands. */

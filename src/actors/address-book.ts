@@ -56,7 +56,7 @@ export const createAddressBookActor = ({ book, bans, file, banFile, now = Date.n
           for (const r of records) book.markAttempt(r.host, r.port);
           reply({
             type: 'book.selected',
-            candidates: records.map((r) => ({ host: r.host, port: r.port, group: r.group })),
+            candidates: records.map((r) => ({ host: r.host, port: r.port, group: r.group, services: r.services })),
             size: book.size,
           });
           return;

@@ -1,5 +1,5 @@
 import { toPromise } from 'xstate';
-import type { PeerInput } from '../../machines/peer/options.js';
+import { type PeerInput, transportFor } from '../../machines/peer/options.js';
 import type { PeerOutput } from '../../machines/peer/types.js';
 import { peerMachine } from '../../machines/peer.js';
 import { frameCodec } from '../actors/codec.js';
@@ -18,6 +18,7 @@ import {
   type ParsedArgs,
   PEER_OPTIONS,
   parseCommandLine,
+  transportOption,
   parseEndpoint,
 } from './options.js';
 import { openInspectorFromArgs } from './inspect.js';
@@ -59,6 +60,7 @@ export function peerInputFromArgs(values: ParsedArgs['values']): Omit<PeerInput,
     pingIntervalMs: integerOption(values, 'ping-interval'),
     pingTimeoutMs: integerOption(values, 'ping-timeout'),
     userAgent: String(values['user-agent']),
+    transport: transportOption(values),
   };
 }
 
@@ -73,8 +75,13 @@ export async function runConnect(args: string[], io: CommandIo): Promise<number>
   if (policy !== 'stop' && policy !== 'reconnect') {
     throw new UsageError(`--on-disconnect must be stop or reconnect, got ${JSON.stringify(policy)}`);
   }
+  const fromSeeds = positionals.length === 0;
+  const named = peerInputFromArgs(values);
   const input = {
-    ...peerInputFromArgs(values),
+    ...named,
+    // A peer the user names is dialled in v2 first (as Core's addnode); one from a DNS seed is an
+    // automatic connection, v2 only when known to advertise it, and seeds say nothing of it.
+    transport: fromSeeds ? transportFor(named.transport ?? 'auto', 0n) : named.transport,
     maxRetries: integerOption(values, 'max-retries'),
     backoff: { initialMs: integerOption(values, 'backoff') },
     onDisconnect: policy,

@@ -20,6 +20,7 @@ import {
   PEER_OPTIONS,
   parseCommandLine,
   parseEndpoint,
+  transportOption,
 } from './options.js';
 import { sanitise } from './sanitise.js';
 import { onStopSignal } from './stop-signals.js';
@@ -48,7 +49,7 @@ or CSV. SIGINT writes what was found so far and exits 0.
 Options:
 ${formatOptions(CRAWL_OPTIONS)}`;
 
-const CSV_COLUMNS = ['address', 'port', 'network', 'reachable', 'version', 'services', 'userAgent', 'startHeight', 'rttMs', 'addressesGiven', 'error', 'time'] as const;
+const CSV_COLUMNS = ['address', 'port', 'network', 'reachable', 'version', 'services', 'userAgent', 'startHeight', 'rttMs', 'addressesGiven', 'transport', 'error', 'time'] as const;
 
 const csvField = (value: unknown): string => {
   if (value === undefined || value === null) return '';
@@ -130,6 +131,7 @@ export async function runCrawl(args: string[], io: CommandIo): Promise<number> {
         handshakeTimeoutMs: integerOption(values, 'handshake-timeout'),
         pingTimeoutMs: integerOption(values, 'ping-timeout'),
         userAgent: String(values['user-agent']),
+        transport: transportOption(values),
       },
     },
     {

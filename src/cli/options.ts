@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { formatHostPort } from '../host-port.js';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { DEFAULT_BACKOFF, DEFAULTS } from '../../machines/peer/options.js';
+import type { TransportPreference } from '../../machines/peer/types.js';
 import type { InspectTarget } from '../inspector/open.js';
 import { type Network, networkByName } from '../protocol/networks.js';
 import { UsageError } from './usage-error.js';
@@ -67,6 +68,12 @@ export const PEER_OPTIONS = {
     help: 'how long to wait for a pong',
   },
   'user-agent': { type: 'string', default: DEFAULTS.userAgent, hint: 'text', help: 'user agent we announce' },
+  transport: {
+    type: 'string',
+    default: DEFAULTS.transport,
+    hint: 'auto|v2|v1',
+    help: 'auto: BIP324 v2, falling back to v1 at once for a v1-only peer; v2: v2 only; v1: v1 only',
+  },
   'dns-server': {
     type: 'string',
     multiple: true,
@@ -291,4 +298,13 @@ export function inspectOption(values: ParsedArgs['values']): InspectTarget | nul
     );
   }
   return { kind, host, port };
+}
+
+/** `--transport`: auto, v2 or v1. */
+export function transportOption(values: ParsedArgs['values']): TransportPreference {
+  const value = String(values.transport);
+  if (value !== 'auto' && value !== 'v2' && value !== 'v1') {
+    throw new UsageError(`--transport must be auto, v2 or v1, got ${JSON.stringify(value)}`);
+  }
+  return value;
 }

@@ -44,6 +44,8 @@ export function jsonReporter({ stdout, stderr }: ReporterStreams): Reporter {
             userAgent: e.remote.userAgent,
             startHeight: e.remote.startHeight,
             relay: e.remote.relay,
+            transport: e.remote.transport,
+            ...(e.remote.sessionId ? { sessionId: e.remote.sessionId } : {}),
           });
           return;
         case 'message':
@@ -102,7 +104,7 @@ export function humanReporter({ stdout, env }: ReporterStreams): Reporter {
           line(
             peer,
             paint('bold', 'peer'.padEnd(12)),
-            `${sanitise(e.remote.userAgent)} version ${e.remote.version}, services 0x${e.remote.services.toString(16)}, height ${e.remote.startHeight}`,
+            `${sanitise(e.remote.userAgent)} version ${e.remote.version}, services 0x${e.remote.services.toString(16)}, height ${e.remote.startHeight}, ${e.remote.transport === 'v2' ? `v2 session ${e.remote.sessionId}` : 'v1'}`,
           );
           return;
         case 'message':
