@@ -1,5 +1,7 @@
 import { loadAddressBook, saveAddressBook } from '../address-book-file.js';
 import { AddressBook } from '../address-book.js';
+import { BanList } from '../addrman/bans.js';
+import { loadBanList, saveBanList } from '../ban-list-file.js';
 import { startListener } from '../listener.js';
 import type { CommandIo } from './connect.js';
 import { peerInputFromArgs } from './connect.js';
@@ -25,7 +27,9 @@ const LISTEN_OPTIONS = {
   bind: { type: 'string', default: '127.0.0.1', hint: 'host', help: 'address to listen on' },
   port: { type: 'string', hint: 'n', help: "port to listen on (default: the network's)" },
   'max-inbound': { type: 'string', default: '125', hint: 'n', help: 'inbound peers at most' },
+  'max-inbound-per-address': { type: 'string', default: '16', hint: 'n', help: 'inbound peers from one address at most' },
   'address-book': { type: 'string', hint: 'file', help: 'answer getaddr from this book, and save what peers tell us into it' },
+  'ban-list': { type: 'string', hint: 'file', help: 'refuse the addresses banned in this file, ban misbehaving peers into it (saved on exit)' },
   ...INSPECT_OPTION,
 } as const;
 
@@ -56,6 +60,13 @@ export async function runListen(args: string[], io: CommandIo): Promise<number> 
     book = loaded.book;
     if (loaded.warning) reporter.note(`bitcoin-node: ${loaded.warning}`);
   }
+  const banFile = values['ban-list'] === undefined ? undefined : String(values['ban-list']);
+  let bans = new BanList();
+  if (banFile) {
+    const loaded = await loadBanList(banFile);
+    bans = loaded.bans;
+    if (loaded.warning) reporter.note(`bitcoin-node: ${loaded.warning}`);
+  }
   const { network: _n, ...peer } = peerInputFromArgs(values);
   const inspector = await openInspectorFromArgs(values, io);
   try {
@@ -64,7 +75,9 @@ export async function runListen(args: string[], io: CommandIo): Promise<number> 
       port,
       network: network.name,
       maxInbound: integerOption(values, 'max-inbound'),
+      maxInboundPerAddress: integerOption(values, 'max-inbound-per-address'),
       book,
+      bans,
       peer,
       ...(inspector ? { inspect: inspector.inspect } : {}),
       onPeer: (actor, address) => actor.on('*', (event) => reporter.event(address, event)),
@@ -81,6 +94,7 @@ export async function runListen(args: string[], io: CommandIo): Promise<number> 
     });
     await listener.close();
     if (file) await saveAddressBook(book, file);
+    if (banFile) await saveBanList(bans, banFile);
     return EXIT_OK;
   } finally {
     await inspector?.close();

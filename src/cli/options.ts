@@ -220,6 +220,7 @@ export const NUMERIC_RANGES: Readonly<Record<string, { min: number; max: number;
   'addr-timeout': { min: 100, max: 600_000, unit: 'ms' },
   port: { min: 0, max: 65_535 },
   'max-inbound': { min: 0, max: 100_000 },
+  'max-inbound-per-address': { min: 1, max: 100_000 },
 };
 
 const grouped = (n: number): string => n.toLocaleString('en-US');
