@@ -6,6 +6,7 @@ import type { AddrNetwork } from '../../src/protocol/messages/addrv2.js';
 import type { Command, Payloads } from '../../src/protocol/messages/index.js';
 import type { VersionPayload } from '../../src/protocol/messages/version.js';
 import type { NetworkName } from '../../src/protocol/networks.js';
+import type { ProxyEndpoint } from '../../src/proxy/config.js';
 
 import type { DisconnectReason } from './disconnect.js';
 
@@ -78,6 +79,15 @@ export interface PeerOptions {
   getaddr: boolean;
   /** Bound on bytes queued for the socket; Core's default send buffer is 1 MB. */
   maxSendBufferBytes: number;
+  /**
+   * SOCKS5 proxy for this connection (Core's `-proxy`); a host name is then sent to the proxy as a
+   * name, never resolved here. Also used for `.onion` hosts unless `onionProxy` is set.
+   */
+  proxy?: ProxyEndpoint;
+  /** SOCKS5 proxy for `.onion` hosts (Core's `-onion`). */
+  onionProxy?: ProxyEndpoint;
+  /** Fresh random SOCKS5 credentials per connection, so Tor gives it a circuit of its own; default true. */
+  proxyRandomize?: boolean;
   /** The clock for RTTs and timestamps; tests pass their simulated clock's `now`. */
   now: () => number;
   /** Random source for backoff jitter, in [0, 1). */
@@ -250,6 +260,10 @@ export interface SocketInput {
   maxSendBufferBytes: number;
   /** For the inbound role: the accepted socket, opaque to the machine. */
   accepted?: unknown;
+  /** The peer's proxies (PeerOptions); when absent the socket actor's own options apply. */
+  proxy?: ProxyEndpoint;
+  onionProxy?: ProxyEndpoint;
+  proxyRandomize?: boolean;
 }
 
 /** What the peer machine (through the codec) tells its socket actor. */
