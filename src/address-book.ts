@@ -15,6 +15,7 @@ import {
   isValidPort,
   networkGroup,
   networkOfHost,
+  type StoredNetwork,
 } from './net-address.js';
 import type { AddrNetwork } from './protocol/messages/addrv2.js';
 
@@ -60,7 +61,12 @@ export interface SelectOptions {
   excludeKeys?: ReadonlySet<string>;
   excludeGroups?: ReadonlySet<string>;
   filter?: (r: AddressRecord) => boolean;
+  /** Networks we can dial; default IPv4 and IPv6 (Tor v3 too once a proxy reaches it, see reachableNetworks). */
+  networks?: ReadonlySet<StoredNetwork>;
 }
+
+/** The networks dialled without a proxy that reaches further. */
+export const DIRECT_NETWORKS: ReadonlySet<StoredNetwork> = new Set<StoredNetwork>(['ipv4', 'ipv6']);
 
 /** Core's MAX_ADDR_TO_SEND: addresses taken from one message (the rest are ignored). */
 export const MAX_ADDRESSES_PER_MESSAGE = MAX_ADDR_TO_SEND;
@@ -217,12 +223,13 @@ export class AddressBook {
   }
 
   /**
-   * Connectable now: IPv4 or IPv6 (we have no Tor, I2P or CJDNS transport), not banned, and, after
-   * a failure, the retry window elapsed. A record without failures since its last success may be
-   * dialled at once (the caller excludes the addresses it is connected or connecting to).
+   * Connectable now: on a network we can dial (`networks`, by default IPv4 and IPv6: Tor needs a
+   * proxy, and we have no I2P or CJDNS transport), not banned, and, after a failure, the retry
+   * window elapsed. A record without failures since its last success may be dialled at once (the
+   * caller excludes the addresses it is connected or connecting to).
    */
-  isConnectable(record: AddressRecord): boolean {
-    return this.#connectable(record, this.#now());
+  isConnectable(record: AddressRecord, networks: ReadonlySet<StoredNetwork> = DIRECT_NETWORKS): boolean {
+    return this.#connectable(record, this.#now(), networks);
   }
 
   /**
@@ -232,11 +239,11 @@ export class AddressBook {
    * picks already made. Random among equals.
    */
   select(count: number, options: SelectOptions = {}): AddressRecord[] {
-    const { excludeKeys, excludeGroups, filter } = options;
+    const { excludeKeys, excludeGroups, filter, networks = DIRECT_NETWORKS } = options;
     const byGroup = new Map<string, AddressRecord[]>();
     const now = this.#now();
     for (const [key, r] of this.#records) {
-      if (excludeKeys?.has(key) || !this.#connectable(r, now) || (filter && !filter(copy(r)))) continue;
+      if (excludeKeys?.has(key) || !this.#connectable(r, now, networks) || (filter && !filter(copy(r)))) continue;
       let group = this.#groups.get(r);
       if (group === undefined) this.#groups.set(r, (group = networkGroup(r)));
       const list = byGroup.get(group);
@@ -301,8 +308,8 @@ export class AddressBook {
     return r.bannedUntil !== null && r.bannedUntil > now;
   }
 
-  #connectable(r: AddressRecord, now: number): boolean {
-    if (r.network !== 'ipv4' && r.network !== 'ipv6') return false;
+  #connectable(r: AddressRecord, now: number, networks: ReadonlySet<StoredNetwork>): boolean {
+    if (!networks.has(r.network as StoredNetwork)) return false;
     if (this.#banned(r, now)) return false;
     return r.attempts <= 0 || now >= this.nextAttemptAt(r);
   }
