@@ -1,5 +1,6 @@
 // The socket actor through a SOCKS5 proxy (testkit/socks-proxy.ts on loopback), under the real peer
 // machine: the handshake, stream isolation, names sent as names, every failure typed, nothing left.
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { PROXY_CONNECT_TIMEOUT_MS, type PeerInput } from '../../machines/peer/options.js';
 import { peerMachine } from '../../machines/peer.js';
@@ -10,9 +11,24 @@ import { formatAddress as formatAddrV2 } from '../../src/protocol/messages/addrv
 import { SOCKS5_REPLIES } from '../../src/proxy/socks-reply.js';
 import { type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
 import { type SocksProxyOptions, startSocksProxy, type TestSocksProxy } from '../../testkit/socks-proxy.js';
+import { openHandles, settle } from '../../testkit/handles.js';
 import { type PeerRun, runPeer, testScope } from '../machines/harness.js';
 
-const { cleanups, expectNoNewHandles } = testScope();
+const { cleanups } = testScope();
+
+// Sockets, servers and timers when the test began. Vitest's runner keeps a timer of its own for up
+// to 100 ms after a test or hook reports progress, so the count is given a moment to settle.
+let baseline: Record<string, number> = {};
+beforeEach(() => {
+  baseline = openHandles();
+});
+async function expectNoNewHandles(): Promise<void> {
+  const excess = (): [string, number][] => Object.entries(openHandles()).filter(([kind, n]) => n > (baseline[kind] ?? 0));
+  const guard = Date.now() + 2000;
+  await settle();
+  while (excess().length > 0 && Date.now() < guard) await delay(10);
+  expect(Object.fromEntries(excess()), 'handles left behind').toEqual({});
+}
 
 const ONION = formatAddrV2('torv3', Buffer.alloc(32, 7));
 
@@ -55,6 +71,15 @@ function run(input: Omit<PeerInput, 'host'> & { host?: string }, machine?: typeo
     r.actor.stop();
   });
   return r;
+}
+
+/** Waits (bounded in real time) until `condition` holds. */
+async function until(condition: () => boolean): Promise<void> {
+  const guard = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > guard) throw new Error('condition not met within 5 s');
+    await delay(5);
+  }
 }
 
 async function expectNothingLeft(r: PeerRun, ...closers: { close(): Promise<void> }[]): Promise<void> {
@@ -210,6 +235,8 @@ describe('through a SOCKS5 proxy', () => {
     r.clock.increment(1);
     expect(await r.done).toEqual({ reason: 'max-retries', cause: 'connect-timeout', retries: 0 });
     expect(libraryTimers().started).toBe(1);
+    // Our end closed the connection: the proxy, still running, sees it go.
+    await until(() => socks.openSockets === 0);
     await expectNothingLeft(r, socks);
   });
 });
