@@ -2,7 +2,8 @@
 // the `socks` package, and the proxy's answers read by readSocksReplies so that every failure gets
 // its typed reason. Used by the TCP socket actor; it starts no timer of its own.
 import { randomBytes } from 'node:crypto';
-import { connect, type LookupFunction, type Socket } from 'node:net';
+import { connect, isIP, type LookupFunction, type Socket } from 'node:net';
+import { domainToASCII } from 'node:url';
 import { SocksClient, type SocksClientError } from 'socks';
 import type { DisconnectReason } from '../../machines/peer/disconnect.js';
 import { formatHostPort } from '../host-port.js';
@@ -93,7 +94,9 @@ function stageOf(received: number): string {
 /** Dials `dial.destination` through `dial.proxy`; reports through `handlers` exactly once. */
 export function dialThroughProxy(dial: ProxyDial, handlers: ProxyDialHandlers): PendingProxyDial {
   const proxyName = formatHostPort(dial.proxy.host, dial.proxy.port);
-  const destination = { host: dial.destination.host.replace(/^\[|\]$/g, ''), port: dial.destination.port };
+  const bare = dial.destination.host.replace(/^\[|\]$/g, '');
+  // A name goes to the proxy as ASCII (an internationalised name in its punycode form); '' if invalid.
+  const destination = { host: isIP(bare) ? bare : domainToASCII(bare), port: dial.destination.port };
   const offeredUserPass = dial.credentials !== null;
   let settled = false;
   let client: SocksClient | null = null;
@@ -163,6 +166,10 @@ export function dialThroughProxy(dial: ProxyDial, handlers: ProxyDialHandlers): 
   socket.once('connect', () => {
     socket.removeListener('error', onProxyUnreachable);
     socket.on('data', tap);
+    if (destination.host === '') {
+      fail('proxy-not-supported', `cannot ask the proxy for ${JSON.stringify(bare)}: not a valid host name`);
+      return;
+    }
     try {
       client = new SocksClient({
         proxy: {

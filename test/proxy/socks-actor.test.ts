@@ -175,6 +175,24 @@ describe('through a SOCKS5 proxy', () => {
     await expectNothingLeft(r, peer, socks);
   });
 
+  it('sends internationalised names in their ASCII form, and refuses names SOCKS5 cannot carry', async () => {
+    const peer = await scripted();
+    const socks = await proxy({ map: { 'xn--mnchen-3ya.example': { host: '127.0.0.1', port: peer.port } } });
+    const named = run({ host: 'münchen.example', port: 8333, proxy: socks.endpoint });
+    await named.waitForState('connected');
+    named.actor.send({ type: 'STOP' });
+    await named.done;
+    expect(socks.requests[0]).toMatchObject({ addressType: 'domain', host: 'xn--mnchen-3ya.example' });
+    for (const host of [`${'a'.repeat(63)}.`.repeat(5), 'bad host.example']) {
+      const r = run({ host, port: 8333, proxy: socks.endpoint });
+      expect(await r.done, host).toMatchObject({ cause: 'proxy-not-supported' });
+    }
+    expect(socks.requests).toHaveLength(1);
+    const last = run({ host: 'x.example', port: 8333, proxy: socks.endpoint });
+    await last.done;
+    await expectNothingLeft(last, peer, socks);
+  });
+
   it('every SOCKS5 reply code becomes its disconnect reason, with the code in the message', async () => {
     const socks = await proxy();
     for (const [code, meaning] of Object.entries(SOCKS5_REPLIES)) {
