@@ -11,24 +11,9 @@ import { formatAddress as formatAddrV2 } from '../../src/protocol/messages/addrv
 import { SOCKS5_REPLIES } from '../../src/proxy/socks-reply.js';
 import { type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
 import { type SocksProxyOptions, startSocksProxy, type TestSocksProxy } from '../../testkit/socks-proxy.js';
-import { openHandles, settle } from '../../testkit/handles.js';
 import { type PeerRun, runPeer, testScope } from '../machines/harness.js';
 
-const { cleanups } = testScope();
-
-// Sockets, servers and timers when the test began. Vitest's runner keeps a timer of its own for up
-// to 100 ms after a test or hook reports progress, so the count is given a moment to settle.
-let baseline: Record<string, number> = {};
-beforeEach(() => {
-  baseline = openHandles();
-});
-async function expectNoNewHandles(): Promise<void> {
-  const excess = (): [string, number][] => Object.entries(openHandles()).filter(([kind, n]) => n > (baseline[kind] ?? 0));
-  const guard = Date.now() + 2000;
-  await settle();
-  while (excess().length > 0 && Date.now() < guard) await delay(10);
-  expect(Object.fromEntries(excess()), 'handles left behind').toEqual({});
-}
+const { cleanups, expectNoNewHandles } = testScope();
 
 const ONION = formatAddrV2('torv3', Buffer.alloc(32, 7));
 
