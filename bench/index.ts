@@ -20,10 +20,11 @@ import { machineInfo } from './lib/machine.js';
 import { printResult, writeBenchmarksFile } from './lib/report.js';
 import type { BenchModule, ModuleReport, ModuleResult } from './lib/types.js';
 import { peerLoadBench } from './peer-load.js';
+import { proxyBench } from './proxy.js';
 import { scaleBench } from './scale.js';
 import { v2Bench } from './v2.js';
 
-const MODULES: readonly BenchModule[] = [codecBench, blockBench, peerLoadBench, handshakeBench, scaleBench, crawlBench, addrmanBench, chainBench, v2Bench, inspectorBench];
+const MODULES: readonly BenchModule[] = [codecBench, blockBench, peerLoadBench, handshakeBench, scaleBench, crawlBench, addrmanBench, chainBench, v2Bench, inspectorBench, proxyBench];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -1,6 +1,7 @@
 import { DEFAULT_USER_AGENT } from '../../src/package-info.js';
 import { PROTOCOL_VERSION, Services } from '../../src/protocol/limits.js';
 import { NETWORKS, type NetworkName } from '../../src/protocol/networks.js';
+import { type ProxyEndpoint, routeFor } from '../../src/proxy/config.js';
 import { cryptoNonce } from './messages.js';
 import type { BackoffPolicy, PeerOptions, TransportPreference } from './types.js';
 
@@ -37,6 +38,12 @@ export const DEFAULTS = {
   v2ResponseTimeoutMs: 5_000,
 };
 
+/**
+ * The connect timeout of a connection made through a proxy, unless one is given: Core's 5 s to
+ * reach the proxy plus the 20 s it allows the proxy to answer (Tor builds a circuit meanwhile).
+ */
+export const PROXY_CONNECT_TIMEOUT_MS = 25_000;
+
 const DURATIONS = ['connectTimeoutMs', 'handshakeTimeoutMs', 'pingIntervalMs', 'pingTimeoutMs', 'v2ResponseTimeoutMs'] as const;
 
 export function resolvePeerOptions(input: PeerInput): PeerOptions {
@@ -50,8 +57,13 @@ export function resolvePeerOptions(input: PeerInput): PeerOptions {
     network,
     host: input.host,
     port: input.port ?? NETWORKS[network].defaultPort,
+    connectTimeoutMs:
+      input.connectTimeoutMs ??
+      (routeFor(input.host, input).via === 'proxy' ? PROXY_CONNECT_TIMEOUT_MS : DEFAULTS.connectTimeoutMs),
     backoff: { ...DEFAULT_BACKOFF, ...stripUndefined(input.backoff ?? {}) },
   };
+  checkProxy('proxy', options.proxy);
+  checkProxy('onionProxy', options.onionProxy);
   for (const key of DURATIONS) checkNonNegativeInteger(key, options[key]);
   checkNonNegativeInteger('maxRetries', options.maxRetries);
   checkNonNegativeInteger('backoff.initialMs', options.backoff.initialMs);
@@ -74,6 +86,13 @@ export function backoffDelay(policy: BackoffPolicy, retries: number, random: () 
 
 function checkNonNegativeInteger(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a whole number of ms ≥ 0`);
+}
+
+function checkProxy(name: string, proxy: ProxyEndpoint | undefined): void {
+  if (proxy === undefined) return;
+  if (typeof proxy.host !== 'string' || proxy.host === '' || !Number.isInteger(proxy.port) || proxy.port < 1 || proxy.port > 65535) {
+    throw new RangeError(`${name} must be { host, port } with a port from 1 to 65535, got ${JSON.stringify(proxy)}`);
+  }
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -6,6 +6,7 @@ import type { AddrNetwork } from '../../src/protocol/messages/addrv2.js';
 import type { Command, Payloads } from '../../src/protocol/messages/index.js';
 import type { VersionPayload } from '../../src/protocol/messages/version.js';
 import type { NetworkName } from '../../src/protocol/networks.js';
+import type { ProxyEndpoint } from '../../src/proxy/config.js';
 
 import type { DisconnectReason, LocalReason } from './disconnect.js';
 
@@ -89,6 +90,15 @@ export interface PeerOptions {
   transport: TransportPreference;
   /** With `auto`, how long a v2 dial waits for the first byte of the peer's key before taking it for v1. */
   v2ResponseTimeoutMs: number;
+  /**
+   * SOCKS5 proxy for this connection (Core's `-proxy`); a host name is then sent to the proxy as a
+   * name, never resolved here. Also used for `.onion` hosts unless `onionProxy` is set.
+   */
+  proxy?: ProxyEndpoint;
+  /** SOCKS5 proxy for `.onion` hosts (Core's `-onion`). */
+  onionProxy?: ProxyEndpoint;
+  /** Fresh random SOCKS5 credentials per connection, so Tor gives it a circuit of its own; default true. */
+  proxyRandomize?: boolean;
   /** The clock for RTTs and timestamps; tests pass their simulated clock's `now`. */
   now: () => number;
   /** Random source for backoff jitter, in [0, 1). */
@@ -273,6 +283,10 @@ export interface SocketInput {
   maxSendBufferBytes: number;
   /** For the inbound role: the accepted socket, opaque to the machine. */
   accepted?: unknown;
+  /** The peer's proxies (PeerOptions); when absent the socket actor's own options apply. */
+  proxy?: ProxyEndpoint;
+  onionProxy?: ProxyEndpoint;
+  proxyRandomize?: boolean;
 }
 
 /** What the peer machine (through the codec) tells its socket actor. */
