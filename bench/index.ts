@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { addrmanBench } from './addrman.js';
+import { blockBench } from './block.js';
 import { chainBench } from './chain.js';
 import { codecBench } from './codec.js';
 import { crawlBench } from './crawl.js';
@@ -19,11 +20,12 @@ import { machineInfo } from './lib/machine.js';
 import { printResult, writeBenchmarksFile } from './lib/report.js';
 import type { BenchModule, ModuleReport, ModuleResult } from './lib/types.js';
 import { peerLoadBench } from './peer-load.js';
+import { proxyBench } from './proxy.js';
 import { scaleBench } from './scale.js';
 import { syncBench } from './sync.js';
 import { v2Bench } from './v2.js';
 
-const MODULES: readonly BenchModule[] = [codecBench, peerLoadBench, handshakeBench, scaleBench, crawlBench, addrmanBench, chainBench, v2Bench, inspectorBench, syncBench];
+const MODULES: readonly BenchModule[] = [codecBench, blockBench, peerLoadBench, handshakeBench, scaleBench, crawlBench, addrmanBench, chainBench, v2Bench, inspectorBench, proxyBench, syncBench];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

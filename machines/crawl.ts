@@ -127,7 +127,7 @@ export const crawlMachine = setup({
       let unreachable = context.summary.unreachable;
       for (const a of e.addresses) {
         if (context.seen.size >= context.options.maxNodes) break;
-        const target: CrawlTarget = { network: a.network, host: a.host, port: a.port };
+        const target: CrawlTarget = { network: a.network, host: a.host, port: a.port, services: a.services };
         const key = targetKey(target);
         if (context.seen.has(key)) continue;
         context.seen.add(key);
@@ -168,6 +168,7 @@ export const crawlMachine = setup({
             // Tenths of a millisecond: the clock says more, the network does not.
             rttMs: node.rttMs === null ? null : Math.round(node.rttMs * 10) / 10,
             addressesGiven: node.addressesGiven,
+            transport: remote.transport,
           }
         : { error: output.cause ?? 'unknown' };
       enqueue.emit({ type: 'node', record: record(context, node.target, fields) });

@@ -4,7 +4,7 @@
 // No I/O here: the socket and the codec are invoked actors supplied by name (see src/actors).
 import type { SnapshotFrom } from 'xstate';
 import { resolvePeerOptions } from './peer/options.js';
-import { peerSetup } from './peer/setup.js';
+import { codecTransport, peerSetup } from './peer/setup.js';
 import type { LifecycleState } from './peer/types.js';
 
 /** The bare peer statechart: its `socket` and `codec` actors throw until provided (createPeerMachine provides the real ones). */
@@ -22,6 +22,10 @@ export const peerMachine = peerSetup.createMachine({
       remote: null,
       established: false,
       socketOpen: false,
+      transport: null,
+      v1Fallback: false,
+      peerResponded: false,
+      sessionId: null,
       pingNonce: null,
       pingSentAt: null,
       rtt: { lastMs: null, minMs: null },
@@ -54,7 +58,7 @@ export const peerMachine = peerSetup.createMachine({
       entry: ['beginAttempt', 'registerNonce'],
       exit: 'releaseNonce',
       invoke: [
-        { id: 'codec', src: 'codec', input: ({ context }) => ({ network: context.options.network }) },
+        { id: 'codec', src: 'codec', input: ({ context }) => ({ network: context.options.network, transport: codecTransport(context) }) },
         {
           id: 'socket',
           src: 'socket',
@@ -64,6 +68,9 @@ export const peerMachine = peerSetup.createMachine({
             role: context.options.role,
             maxSendBufferBytes: context.options.maxSendBufferBytes,
             accepted: context.options.accepted,
+            proxy: context.options.proxy,
+            onionProxy: context.options.onionProxy,
+            proxyRandomize: context.options.proxyRandomize,
           }),
         },
       ],
@@ -77,10 +84,18 @@ export const peerMachine = peerSetup.createMachine({
           target: 'afterDisconnect',
           actions: { type: 'recordDisconnect', params: { reason: 'send-buffer-full' } },
         },
-        'codec.fatal': {
-          target: 'afterDisconnect',
-          actions: { type: 'recordDisconnect', params: { reason: 'framing-error' } },
-        },
+        'codec.fatal': [
+          // Our v2 key was answered in v1 (the network magic): the peer does not speak v2.
+          {
+            guard: 'isV1Reply',
+            target: 'afterDisconnect',
+            actions: { type: 'recordDisconnect', params: { reason: 'v2-unsupported' } },
+          },
+          {
+            target: 'afterDisconnect',
+            actions: { type: 'recordDisconnect', params: { reason: 'framing-error' } },
+          },
+        ],
         'codec.undecodable': [
           // Core punishes oversized lists; any other payload that does not decode it drops and goes on.
           {
@@ -112,10 +127,7 @@ export const peerMachine = peerSetup.createMachine({
               description: 'Opening the socket: dials (or adopts an accepted one) until it opens or connectTimeout passes.',
               entry: { type: 'emitLifecycle', params: { state: 'connecting' } },
               on: {
-                'socket.connected': [
-                  { guard: 'isOutbound', target: 'handshaking', actions: ['markSocketOpen', 'linkCodecToSocket', 'sendVersion'] },
-                  { target: 'handshaking', actions: ['markSocketOpen', 'linkCodecToSocket'] },
-                ],
+                'socket.connected': { target: 'handshaking', actions: ['markSocketOpen', 'linkCodecToSocket'] },
               },
               after: {
                 connectTimeout: {
@@ -126,8 +138,8 @@ export const peerMachine = peerSetup.createMachine({
             },
             handshaking: {
               description:
-                'Version handshake: their version, then their verack, within handshakeTimeout; anything before their version is ignored, as Core does.',
-              type: 'parallel',
+                'Establishing the session within handshakeTimeout: the transport (BIP324 v2 key exchange, or v1), then the version handshake.',
+              initial: 'opening',
               entry: { type: 'emitLifecycle', params: { state: 'handshaking' } },
               after: {
                 handshakeTimeout: {
@@ -139,55 +151,109 @@ export const peerMachine = peerSetup.createMachine({
                 'payload.wtxidrelay': { guard: 'negotiatesWtxidRelay', actions: 'recordWtxidRelay' },
                 'payload.sendaddrv2': { guard: 'versionReceived', actions: 'recordAddrV2Wanted' },
               },
-              onDone: 'connected',
               states: {
-                theirVersion: {
-                  description: "Their version: checked for our own nonce, its protocol version and the services we require.",
-                  initial: 'awaiting',
-                  states: {
-                    awaiting: {
-                      description: 'No version yet.',
-                      on: {
-                        'payload.version': [
-                          {
-                            guard: 'isSelfConnection',
-                            target: '#peer.afterDisconnect',
-                            actions: { type: 'recordDisconnect', params: { reason: 'self-connection' } },
-                          },
-                          {
-                            guard: 'isPeerVersionTooOld',
-                            target: '#peer.afterDisconnect',
-                            actions: { type: 'recordDisconnect', params: { reason: 'peer-version-too-old' } },
-                          },
-                          {
-                            guard: 'lacksRequiredServices',
-                            target: '#peer.afterDisconnect',
-                            actions: { type: 'recordDisconnect', params: { reason: 'missing-services' } },
-                          },
-                          {
-                            guard: 'isInbound',
-                            target: 'received',
-                            actions: ['recordRemoteVersion', 'sendVersion', 'sendNegotiation', 'sendVerack'],
-                          },
-                          {
-                            target: 'received',
-                            actions: ['recordRemoteVersion', 'sendNegotiation', 'sendVerack'],
-                          },
-                        ],
-                      },
-                    },
-                    received: { type: 'final', description: 'Version in: a second one is ignored, as Core does.' },
+                opening: {
+                  description: 'Chooses the way in: our v2 key out, v1 version out, or (inbound) the first bytes to decide.',
+                  always: [
+                    { guard: 'dialsV2', target: 'keyExchange' },
+                    { guard: 'isOutbound', target: 'versions', actions: 'sendVersion' },
+                    { guard: 'detectsTransport', target: 'detecting' },
+                    { target: 'versions' },
+                  ],
+                },
+                detecting: {
+                  description: "Inbound: the peer's first 16 bytes decide its transport (a v1 version header, or a v2 key), as Core's.",
+                  on: {
+                    'codec.detected': [
+                      { guard: 'isV2Detected', target: 'keyExchange', actions: 'recordTransport' },
+                      { target: 'versions', actions: 'recordTransport' },
+                    ],
                   },
                 },
-                theirVerack: {
-                  description: "The peer's verack.",
-                  initial: 'awaiting',
-                  states: {
-                    awaiting: {
-                      description: 'No verack yet; one before their version is ignored, as Core does.',
-                      on: { 'payload.verack': { guard: 'versionReceived', target: 'received' } },
+                keyExchange: {
+                  description:
+                    'BIP324 key exchange: 64-byte keys, garbage, terminators and version packets; both ends derive the session id. A v2 dial that hears nothing within v2ResponseTimeout is taken for a v1 peer.',
+                  on: {
+                    'codec.peer-responded': { actions: 'recordPeerResponded' },
+                    // A v1-only node reads our key as garbage and hangs up before a byte of its own.
+                    'socket.closed': {
+                      guard: 'peerSilent',
+                      target: '#peer.afterDisconnect',
+                      actions: { type: 'recordDisconnect', params: { reason: 'v2-unsupported' } },
                     },
-                    received: { type: 'final', description: 'Verack in.' },
+                    'socket.error': {
+                      guard: 'peerSilent',
+                      target: '#peer.afterDisconnect',
+                      actions: { type: 'recordDisconnect', params: { reason: 'v2-unsupported' } },
+                    },
+                    'codec.established': [
+                      { guard: 'isOutbound', target: 'versions', actions: ['recordSession', 'sendVersion'] },
+                      { target: 'versions', actions: 'recordSession' },
+                    ],
+                  },
+                  after: {
+                    v2ResponseTimeout: {
+                      guard: 'peerSilentOnAutoV2',
+                      target: '#peer.afterDisconnect',
+                      actions: { type: 'recordDisconnect', params: { reason: 'v2-unsupported' } },
+                    },
+                  },
+                },
+                versions: {
+                  description:
+                    'Version handshake: their version, then their verack; anything before their version is ignored, as Core does.',
+                  type: 'parallel',
+                  onDone: '#peer.session.link.connected',
+                  states: {
+                    theirVersion: {
+                      description: "Their version: checked for our own nonce, its protocol version and the services we require.",
+                      initial: 'awaiting',
+                      states: {
+                        awaiting: {
+                          description: 'No version yet.',
+                          on: {
+                            'payload.version': [
+                              {
+                                guard: 'isSelfConnection',
+                                target: '#peer.afterDisconnect',
+                                actions: { type: 'recordDisconnect', params: { reason: 'self-connection' } },
+                              },
+                              {
+                                guard: 'isPeerVersionTooOld',
+                                target: '#peer.afterDisconnect',
+                                actions: { type: 'recordDisconnect', params: { reason: 'peer-version-too-old' } },
+                              },
+                              {
+                                guard: 'lacksRequiredServices',
+                                target: '#peer.afterDisconnect',
+                                actions: { type: 'recordDisconnect', params: { reason: 'missing-services' } },
+                              },
+                              {
+                                guard: 'isInbound',
+                                target: 'received',
+                                actions: ['recordRemoteVersion', 'sendVersion', 'sendNegotiation', 'sendVerack'],
+                              },
+                              {
+                                target: 'received',
+                                actions: ['recordRemoteVersion', 'sendNegotiation', 'sendVerack'],
+                              },
+                            ],
+                          },
+                        },
+                        received: { type: 'final', description: 'Version in: a second one is ignored, as Core does.' },
+                      },
+                    },
+                    theirVerack: {
+                      description: "The peer's verack.",
+                      initial: 'awaiting',
+                      states: {
+                        awaiting: {
+                          description: 'No verack yet; one before their version is ignored, as Core does.',
+                          on: { 'payload.verack': { guard: 'versionReceived', target: 'received' } },
+                        },
+                        received: { type: 'final', description: 'Verack in.' },
+                      },
+                    },
                   },
                 },
               },
@@ -254,6 +320,8 @@ export const peerMachine = peerSetup.createMachine({
       always: [
         // An inbound connection cannot be dialled again: whatever ended it, the machine is done.
         { guard: 'isInbound', target: 'stopped', actions: 'recordStopDisconnected' },
+        // Core's ShouldReconnectV1: a v2 dial the peer never answered in v2 is made again in v1 at once, no retry counted.
+        { guard: 'shouldReconnectV1', target: 'session', actions: 'fallBackToV1' },
         { guard: 'lostEstablishedUnderStop', target: 'stopped', actions: 'recordStopDisconnected' },
         { guard: 'lostEstablishedUnderIdle', target: 'disconnected' },
         { guard: 'canRetry', target: 'backoff', actions: ['incrementRetries', 'scheduleBackoff'] },

@@ -122,6 +122,8 @@ export interface GetAddrOptions {
 export const GETADDR_MAX_PCT = 23;
 /** Networks we can dial (we have no Tor, I2P or CJDNS transport). */
 export const DIALLABLE_NETWORKS: readonly StoredNetwork[] = ['ipv4', 'ipv6'];
+/** The networks dialled without a proxy that reaches further (Tor v3 with one: see reachableNetworks). */
+export const DIRECT_NETWORKS: ReadonlySet<StoredNetwork> = new Set(DIALLABLE_NETWORKS);
 /** The name of the default grouping (netGroup), saved with the book. */
 export const DEFAULT_GROUPING_ID = 'netgroup';
 

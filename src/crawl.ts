@@ -1,18 +1,27 @@
+// The crawl with its real actors: which addresses it dials (classifyTarget), and its peers over TCP, directly or through a proxy.
 import { type Actor, type ActorOptions, createActor } from 'xstate';
 import { type CrawlMachine, crawlMachine } from '../machines/crawl.js';
 import type { CrawlInput, CrawlTarget } from '../machines/crawl/types.js';
 import type { PeerMachine } from '../machines/peer.js';
+import { DIRECT_NETWORKS } from './address-book.js';
+import type { StoredNetwork } from './addrman/netaddr.js';
 import { isLocal, isRoutable } from './net-address.js';
 import { processNonces } from './nonces.js';
 import { createPeerMachine } from './peer.js';
+import { type ProxySettings, proxySettingsOf, reachableNetworks } from './proxy/config.js';
 
 /**
- * Which addresses a crawl dials: publicly routable IPv4 and IPv6; loopback and private ones only
+ * Which addresses a crawl dials: publicly routable addresses of the networks it can reach
+ * (`networks`: IPv4 and IPv6, and Tor v3 when a proxy reaches it); loopback and private ones only
  * when the crawl itself started from such an address, so that a public crawl never probes
- * anyone's private network. Tor, I2P and CJDNS are recorded but need a proxy we do not have.
+ * anyone's private network. Other networks (Tor without a proxy, I2P, CJDNS) are recorded, not dialled.
  */
-export function classifyTarget(target: CrawlTarget, followLocal: boolean): 'dial' | 'not-routable' | 'unsupported-network' {
-  if (target.network !== 'ipv4' && target.network !== 'ipv6') return 'unsupported-network';
+export function classifyTarget(
+  target: CrawlTarget,
+  followLocal: boolean,
+  networks: ReadonlySet<StoredNetwork> = DIRECT_NETWORKS,
+): 'dial' | 'not-routable' | 'unsupported-network' {
+  if (!networks.has(target.network as StoredNetwork)) return 'unsupported-network';
   if (isRoutable(target)) return 'dial';
   return followLocal && isLocal(target) ? 'dial' : 'not-routable';
 }
@@ -28,14 +37,28 @@ export function createCrawlMachine(peerMachine: PeerMachine = createPeerMachine(
 /** A running crawl. */
 export type CrawlActor = Actor<CrawlMachine>;
 
-/** A crawl actor, not yet started. `classify` defaults to classifyTarget. */
+/** What createCrawl takes: the crawl's input (`classify` optional), and the proxies every peer uses. */
+export type CreateCrawlInput = Omit<CrawlInput, 'classify'> & Partial<Pick<CrawlInput, 'classify'>> & ProxySettings;
+
+/**
+ * A crawl actor, not yet started. `classify` defaults to classifyTarget over the networks the
+ * proxies reach: with `proxy` or `onionProxy` set, `.onion` nodes are dialled through it.
+ */
 export function createCrawl(
-  input: Omit<CrawlInput, 'classify'> & Partial<Pick<CrawlInput, 'classify'>>,
+  input: CreateCrawlInput,
   options: Omit<ActorOptions<CrawlMachine>, 'input'> & { peerMachine?: PeerMachine } = {},
 ): CrawlActor {
   const { peerMachine, ...actorOptions } = options;
+  const { proxy: _proxy, onionProxy: _onion, proxyRandomize: _randomize, ...crawlInput } = input;
+  const proxies = proxySettingsOf(input);
+  const networks = reachableNetworks(proxies);
+  const classify: CrawlInput['classify'] = (target, followLocal) => classifyTarget(target, followLocal, networks);
   return createActor(createCrawlMachine(peerMachine), {
     ...actorOptions,
-    input: { classify: classifyTarget, ...input, peer: { nonces: processNonces, ...input.peer } },
+    input: {
+      classify,
+      ...crawlInput,
+      peer: { nonces: processNonces, ...input.peer, ...proxies },
+    },
   });
 }

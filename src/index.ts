@@ -1,6 +1,6 @@
-// The public API of btc-statechart: the peer statechart and its actors, the pool, the crawl, the
-// inbound listener and the address book, the header chain and its store, the headers-first sync,
-// the node, and (re-exported from `btc-statechart/codec`) the codec.
+// The public API of btc-statechart: the peer statechart and its actors, proxies, seeds, the pool,
+// the crawl, the inbound listener and the address book, the header chain and its store, the
+// headers-first sync, the node, and (re-exported from `btc-statechart/codec`) the codec.
 // The inspectors are in `btc-statechart/inspector`, so that embedding a peer loads no web server.
 
 // The codec, also importable alone from 'btc-statechart/codec'
@@ -9,6 +9,7 @@ export * from './codec.js';
 export { describeStates, listTransitions, type StateDescription, type TransitionInfo, toMermaid } from '../machines/describe.js';
 // The peer statechart
 export { lifecycleState, type PeerMachine, type PeerSnapshot, peerMachine } from '../machines/peer.js';
+export { messageName } from '../machines/peer/messages.js';
 export {
   DISCONNECT_REASONS,
   type DisconnectMeaning,
@@ -21,7 +22,7 @@ export {
   type ProtocolReason,
   type TransportReason,
 } from '../machines/peer/disconnect.js';
-export { DEFAULT_BACKOFF, DEFAULTS as PEER_DEFAULTS, type PeerInput } from '../machines/peer/options.js';
+export { DEFAULT_BACKOFF, DEFAULTS as PEER_DEFAULTS, type PeerInput, PROXY_CONNECT_TIMEOUT_MS } from '../machines/peer/options.js';
 export type {
   BackoffPolicy,
   CodecCommand,
@@ -44,13 +45,46 @@ export type {
   SocketCommand,
   SocketInput,
   StopReason,
-  UnknownCommand,
 } from '../machines/peer/types.js';
 export { createPeer, createPeerMachine, type PeerActor, type StartPeerOptions, startPeer, toPromise } from './peer.js';
 // The actors the peer machine invokes, for machine.provide({ actors })
 export { frameCodec } from './actors/codec.js';
 export { createTcpSocket, type TcpSocketOptions, tcpSocket } from './actors/socket.js';
 export { createResolver, type HostResolver, type ResolverOptions } from './dns.js';
+// Proxies: SOCKS5 and Tor
+export {
+  parseProxyUrl,
+  ProxyConfigError,
+  type ProxyEndpoint,
+  type ProxySettings,
+  reachableNetworks,
+  type Route,
+  routeFor,
+} from './proxy/config.js';
+export { readSocksReplies, type SocksReading, SOCKS5_REPLIES, type SocksReplyMeaning } from './proxy/socks-reply.js';
+export { type ProxyCredentials, randomCredentials } from './actors/socks.js';
+// Seeds: resolved, or asked through a proxy as address-fetch peers
+export {
+  type AddressFetchContext,
+  type AddressFetchEmitted,
+  type AddressFetchEvent,
+  type AddressFetchInput,
+  type AddressFetchMachine,
+  addressFetchMachine,
+  type AddressFetchOptions,
+  type AddressFetchResult,
+  type AddressFetchSnapshot,
+  type SeedOutcome,
+  type SeedTarget,
+} from '../machines/address-fetch.js';
+export {
+  type AddressFetchActor,
+  type AddressFetchSetup,
+  createAddressFetch,
+  createAddressFetchMachine,
+  fetchAddresses,
+} from './address-fetch.js';
+export { seedAddresses, type SeedingOptions, type SeedingResult, seedTargets } from './seeds.js';
 // Many peers: the pool
 export { type PoolContext, type PoolMachine, type PoolSnapshot, poolMachine, poolStatus } from '../machines/pool.js';
 export type {
@@ -64,8 +98,8 @@ export type {
   PoolPeer,
   PoolStatus,
 } from '../machines/pool/types.js';
-export { createPool, createPoolMachine, type PoolActor, type PoolSetup } from './pool.js';
-export { type AddressBookActorOptions, createAddressBookActor } from './actors/address-book.js';
+export { type CreatePoolInput, createPool, createPoolMachine, type PoolActor, type PoolSetup } from './pool.js';
+export { type AddressBookActorOptions, createAddressBookActor, DEFAULT_RESEED_AFTER_MS } from './actors/address-book.js';
 // The crawl
 export { type CrawlContext, type CrawlMachine, type CrawlSnapshot, crawlMachine, targetKey } from '../machines/crawl.js';
 export type {
@@ -77,7 +111,7 @@ export type {
   CrawlTarget,
   NodeRecord,
 } from '../machines/crawl/types.js';
-export { type CrawlActor, classifyTarget, createCrawl, createCrawlMachine } from './crawl.js';
+export { type CrawlActor, classifyTarget, createCrawl, createCrawlMachine, type CreateCrawlInput } from './crawl.js';
 // The inbound side
 export { type Listener, type ListenerOptions, startListener } from './listener.js';
 // The address book: Core's address manager, and bans
@@ -87,6 +121,7 @@ export {
   AddressBook,
   type AddressBookOptions,
   type AddressRecord,
+  DIRECT_NETWORKS,
   type GetAddrOptions,
   type SelectOptions,
 } from './address-book.js';
@@ -96,6 +131,7 @@ export { loadBanList, saveBanList } from './ban-list-file.js';
 export { type EvictionCandidate, selectNodeToEvict } from './addrman/eviction.js';
 export { GetaddrCache } from './addrman/getaddr-cache.js';
 export { AddrTokenBucket } from './addrman/token-bucket.js';
+export type { StoredNetwork } from './addrman/netaddr.js';
 export { formatHost, formatHostPort } from './host-port.js';
 export { createNonceRegistry, processNonces } from './nonces.js';
 // The header chain and its store

@@ -6,6 +6,7 @@ import type { AddressBook } from './address-book.js';
 import type { BanList } from './addrman/bans.js';
 import { GetaddrCache } from './addrman/getaddr-cache.js';
 import { AddrTokenBucket } from './addrman/token-bucket.js';
+import { isMisbehaviour } from '../machines/peer/disconnect.js';
 import { formatHostPort } from './host-port.js';
 import { InboundSlots } from './inbound-slots.js';
 import { logger } from './log.js';
@@ -30,6 +31,8 @@ export interface ListenerOptions {
   maxInbound: number;
   /** Inbound peers from one address at most; default 16. */
   maxInboundPerAddress?: number;
+  /** How long an inbound peer that misbehaved is banned, when `bans` is given; default 24 h. */
+  misbehaviourBanMs?: number;
   /** Where getaddr answers come from, and where heard addresses go. */
   book: AddressBook;
   /** Connections from banned addresses are closed at once; banned addresses are not handed out. */
@@ -104,6 +107,11 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
       active.delete(peer);
       byId.delete(id);
       slots.release(id);
+      // An inbound peer that misbehaved is kept away too, on every port, as the pool does for outbound ones.
+      if (options.bans && output.cause && isMisbehaviour(output.cause)) {
+        log('banning %s: %s', remote, output.cause);
+        options.bans.ban(remote, options.misbehaviourBanMs);
+      }
       options.onPeerStopped?.(address, output);
       return output;
     });

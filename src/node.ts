@@ -18,6 +18,7 @@ import type { ChainParams } from './chain/params.js';
 import type { HeaderStore, SyncPolicy } from './chain/store.js';
 import { createResolver, type HostResolver } from './dns.js';
 import { createPeerMachine } from './peer.js';
+import { proxySettingsOf, resolvesThroughProxy } from './proxy/config.js';
 import { createPoolMachine, type PoolActor } from './pool.js';
 import { processNonces } from './nonces.js';
 import { InvType, MSG_WITNESS_FLAG } from './protocol/messages/inventory.js';
@@ -31,8 +32,8 @@ export interface NodeOptions {
   readonly dataDir?: string;
   /**
    * Only these peers (`'host'`, `'host:port'`, `'[v6]:port'` or `{ host, port }`), dialled again
-   * when they drop; nothing gossiped is dialled. Without it, the network's DNS seeds fill an
-   * address book and the pool keeps `targetOutbound` peers from it.
+   * when they drop; nothing gossiped is dialled. Without it, the pool keeps `targetOutbound`
+   * peers from an address book that asks the network's DNS seeds when it has nothing to dial.
    */
   readonly peers?: readonly (string | { host: string; port?: number })[];
   /** Outbound peers to keep: 8 (Core's) from the book, or every named peer. */
@@ -59,7 +60,7 @@ export interface NodeOptions {
   readonly bans?: BanList;
   /** Where the bans are saved when the node stops (only with an address book). */
   readonly banFile?: string;
-  /** Resolves DNS seeds and named hosts; the system resolver by default. */
+  /** Resolves DNS seeds and named hosts (unless `peer.proxy` is set: names then go to the proxy); the system resolver by default. */
   readonly resolve?: HostResolver;
   /** The peer machine to spawn (tests: swapped actors). */
   readonly peerMachine?: PeerMachine;
@@ -97,7 +98,7 @@ export interface BitcoinNode {
   /**
    * Opens the store (its lock, its headers read back and validated), then starts the pool.
    * Resolves with the stored tip; rejects with a NodeError when the store cannot be opened or
-   * no peer can be found (the store is closed again).
+   * none of the named peers resolves (the store is closed again).
    */
   start(): Promise<TipInfo>;
   /** Stops the pool and the sync: every peer disconnected, the store flushed and closed, its lock released. */
@@ -143,8 +144,6 @@ function toSyncEvent(id: string, event: PeerEmitted): SyncPeerEvent | null {
 }
 
 function fromMessage(id: string, event: PeerMessageEvent): SyncPeerEvent | null {
-  // Narrowing on `command` needs the undecoded variant out of the way first.
-  if ('unknown' in event) return null;
   if (event.command === 'headers') return { type: 'PEER_HEADERS', id, headers: headersToBytes(event.payload.headers) };
   if (event.command === 'inv') {
     // Core announces blocks as MSG_BLOCK; the witness flag may be set by others.
@@ -210,9 +209,6 @@ export function createNode(options: NodeOptions, actorOptions: NodeActorOptions 
   const buildPool = (tipHeight: number, peers: readonly FixedPeer[] | null): PoolActor => {
     const bans = options.bans ?? new BanList();
     const peerMachine = options.peerMachine ?? createPeerMachine();
-    const machine: PoolMachine = peers
-      ? poolMachine.provide({ actors: { peer: peerMachine, addressBook: createFixedPeersActor({ peers, bans }) } })
-      : createPoolMachine({ book: options.book, file: options.bookFile, bans, banFile: options.banFile, peerMachine });
     const input: PoolInput = {
       network: options.network,
       targetOutbound: options.targetOutbound ?? (peers ? peers.length : 8),
@@ -220,17 +216,21 @@ export function createNode(options: NodeOptions, actorOptions: NodeActorOptions 
       // Named peers are all we dial: asking them for addresses would only cost them work.
       peer: { nonces: processNonces, startHeight: tipHeight, getaddr: !peers, ...options.peer },
     };
+    // Without named peers the pool's book asks the network's DNS seeds whenever it has nothing to dial.
+    const machine: PoolMachine = peers
+      ? poolMachine.provide({ actors: { peer: peerMachine, addressBook: createFixedPeersActor({ peers, bans }) } })
+      : createPoolMachine({ book: options.book, file: options.bookFile, bans, banFile: options.banFile, peerMachine, seeds: true, resolve, input });
     return createActor(machine, { ...actorOptions, input });
   };
 
-  /** Named hosts resolved (first address each), or every address the DNS seeds give. */
-  const peerAddresses = async (): Promise<{ fixed: FixedPeer[] | null; seeds: FixedPeer[] }> => {
-    if (named) {
-      const fixed = await Promise.all(named.map(async (p) => ({ host: (await addressesOf(p.host, resolve))[0] ?? '', port: p.port })));
-      return { fixed: fixed.filter((p) => p.host !== ''), seeds: [] };
-    }
-    const answers = await Promise.all(network.dnsSeeds.map((seed) => addressesOf(seed, resolve)));
-    return { fixed: null, seeds: answers.flat().map((host) => ({ host, port: network.defaultPort })) };
+  /**
+   * The named peers, host names resolved here (first address each) so that a ban names an
+   * address; through a proxy names stay names, for the proxy to resolve (nothing leaks to our DNS).
+   */
+  const namedAddresses = async (peers: readonly FixedPeer[]): Promise<FixedPeer[]> => {
+    if (resolvesThroughProxy(proxySettingsOf({ peer: options.peer }))) return [...peers];
+    const resolved = await Promise.all(peers.map(async (p) => ({ host: (await addressesOf(p.host, resolve))[0] ?? '', port: p.port })));
+    return resolved.filter((p) => p.host !== '');
   };
 
   const node: BitcoinNode = {
@@ -253,13 +253,10 @@ export function createNode(options: NodeOptions, actorOptions: NodeActorOptions 
         const { failure } = await toPromise(sync);
         throw new NodeError(failure?.code ?? 'io-error', failure?.message ?? 'the header store could not be opened');
       }
-      const { fixed, seeds } = await peerAddresses();
-      if ((fixed ?? seeds).length === 0) {
+      const fixed = named ? await namedAddresses(named) : null;
+      if (fixed?.length === 0) {
         tell(sync, { type: 'STOP' });
-        throw new NodeError(
-          'no-peers',
-          fixed ? 'none of the named peers resolved to an address' : `none of the ${network.name} DNS seeds answered (no internet? name a peer by address)`,
-        );
+        throw new NodeError('no-peers', 'none of the named peers resolved to an address');
       }
       if (stopping) return tip;
       pool = buildPool(tip.height, fixed);
@@ -268,14 +265,6 @@ export function createNode(options: NodeOptions, actorOptions: NodeActorOptions 
       const running = pool;
       sync.subscribe({ complete: () => tell(running, { type: 'STOP' }) });
       pool.start();
-      if (!fixed) {
-        const time = Math.floor(Date.now() / 1000);
-        pool.send({
-          type: 'ADD_ADDRESSES',
-          source: null,
-          addresses: seeds.map(({ host, port }) => ({ network: isIP(host) === 6 ? 'ipv6' : 'ipv4', host, port, services: 1n, time })),
-        });
-      }
       return tip;
     },
     stop() {

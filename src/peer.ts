@@ -1,6 +1,7 @@
 import { type Actor, type ActorOptions, createActor } from 'xstate';
 import type { PeerInput } from '../machines/peer/options.js';
 import { lifecycleState, type PeerMachine, peerMachine } from '../machines/peer.js';
+import { messageName } from '../machines/peer/messages.js';
 import { frameCodec } from './actors/codec.js';
 import { tcpSocket } from './actors/socket.js';
 import { logger } from './log.js';
@@ -37,7 +38,7 @@ export function createPeer(input: PeerInput, options: StartPeerOptions = {}): Pe
     actor.on('state', (e) =>
       log('%s %s retries=%d%s', name, e.state, e.retries, e.reason ? ` (${e.reason})` : ''),
     );
-    actor.on('message', (e) => log('%s %s %s', name, e.direction === 'in' ? '<-' : '->', e.command));
+    actor.on('message', (e) => log('%s %s %s', name, e.direction === 'in' ? '<-' : '->', messageName(e)));
     actor.on('disconnect', (e) => log('%s disconnect %s: %s', name, e.reason, e.message));
   }
   return actor;

@@ -15,7 +15,7 @@ describe('examples', () => {
     cleanups.push(() => peer.close());
     const status = await startStatusServer({ host: peer.host, port: peer.port, network: 'regtest' });
     cleanups.push(() => status.close());
-    await (await peer.waitForConnection()).waitFor('ping');
+    await peer.waitFor('ping');
     let body: Record<string, unknown> = {};
     for (let i = 0; i < 50 && body.rttMs == null; i++) {
       body = (await (await fetch(status.url)).json()) as Record<string, unknown>;

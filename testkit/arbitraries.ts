@@ -10,14 +10,22 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import type { AddrPayload } from '../src/protocol/messages/addr.js';
 import type { AddrV2Entry, AddrV2Payload, KnownAddrNetwork } from '../src/protocol/messages/addrv2.js';
+import { type Block, type BlockData, blockFromData } from '../src/protocol/messages/block.js';
 import type { FeeFilterPayload } from '../src/protocol/messages/feefilter.js';
 import type { BlockHeader, HeadersPayload } from '../src/protocol/messages/headers.js';
-import type { Command, KnownMessage } from '../src/protocol/messages/index.js';
+import { type Command, isKnownCommand, type KnownMessage } from '../src/protocol/messages/index.js';
 import { type InventoryPayload, type InvItem, InvType } from '../src/protocol/messages/inventory.js';
 import type { LocatorPayload } from '../src/protocol/messages/locator.js';
 import type { NoncePayload } from '../src/protocol/messages/ping.js';
 import type { RejectPayload } from '../src/protocol/messages/reject.js';
 import type { SendCmpctPayload } from '../src/protocol/messages/sendcmpct.js';
+import {
+  type Transaction,
+  type TransactionData,
+  transactionFromData,
+  type TxInput,
+  type TxOutput,
+} from '../src/protocol/messages/tx.js';
 import type { VersionAddress, VersionPayload } from '../src/protocol/messages/version.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -344,6 +352,70 @@ export const arbReject = (
 };
 
 // ---------------------------------------------------------------------------------------------
+// tx / block
+
+/** Script-like bytes: usually short, sometimes long enough for a 3-byte length (>= 0xfd). */
+export const arbScriptBytes = (max = 80): fc.Arbitrary<Buffer> =>
+  fc
+    .oneof(
+      { weight: 9, arbitrary: fc.uint8Array({ maxLength: max }) },
+      { weight: 1, arbitrary: fc.uint8Array({ minLength: 0xfd, maxLength: 0x120 }) },
+    )
+    .map((a) => Buffer.from(a));
+
+export interface TransactionOptions {
+  /** 'with': at least one input has a witness; 'without': none has; 'any': either. */
+  witness?: 'with' | 'without' | 'any';
+  maxInputs?: number;
+  maxOutputs?: number;
+}
+
+const arbInput = (witness: boolean): fc.Arbitrary<TxInput> =>
+  fc.record({
+    prevout: fc.record({ hash: arbHash, index: fc.oneof(arbU32, fc.constant(0xffff_ffff)) }),
+    scriptSig: arbScriptBytes(),
+    sequence: fc.oneof(arbU32, fc.constant(0xffff_ffff)),
+    witness: witness ? fc.array(arbScriptBytes(72), { maxLength: 3 }) : fc.constant([]),
+  });
+
+export const arbTxOutput: fc.Arbitrary<TxOutput> = fc.record({
+  value: fc.oneof(fc.bigInt({ min: 0n, max: 21_000_000n * 100_000_000n }), arbI64),
+  scriptPubKey: arbScriptBytes(),
+});
+
+/** The fields of a transaction the wire can carry unambiguously: at least one input, or none and no outputs. */
+export const arbTransactionData = (options: TransactionOptions = {}): fc.Arbitrary<TransactionData> => {
+  const mode = options.witness ?? 'any';
+  const base = fc.record({
+    version: fc.oneof(fc.constantFrom(1, 2), arbU32),
+    inputs: fc.array(arbInput(mode !== 'without'), { minLength: 1, maxLength: options.maxInputs ?? 4 }),
+    outputs: fc.array(arbTxOutput, { maxLength: options.maxOutputs ?? 4 }),
+    locktime: arbU32,
+  });
+  const shaped = base.map((tx): TransactionData => {
+    if (mode !== 'with' || tx.inputs.some((i) => i.witness.length > 0)) return tx;
+    const [first, ...rest] = tx.inputs;
+    return { ...tx, inputs: [{ ...first!, witness: [Buffer.from([1])] }, ...rest] };
+  });
+  if (mode === 'with') return shaped;
+  // Neither inputs nor outputs: `version 00 00 locktime`, which Core reads back the same way.
+  const empty = fc.record({ version: arbU32, inputs: fc.constant([]), outputs: fc.constant([]), locktime: arbU32 });
+  return fc.oneof({ weight: 12, arbitrary: shaped }, { weight: 1, arbitrary: empty });
+};
+
+/** A complete decoded Transaction, built from random fields through the codec itself. */
+export const arbTransaction = (options: TransactionOptions = {}): fc.Arbitrary<Transaction> =>
+  arbTransactionData(options).map(transactionFromData);
+
+export const arbBlockData = (maxTransactions = 4): fc.Arbitrary<BlockData> =>
+  fc.record({
+    header: arbBlockHeader,
+    transactions: fc.array(arbTransactionData({ maxInputs: 2, maxOutputs: 3 }), { maxLength: maxTransactions }),
+  });
+
+export const arbBlock = (maxTransactions = 4): fc.Arbitrary<Block> => arbBlockData(maxTransactions).map(blockFromData);
+
+// ---------------------------------------------------------------------------------------------
 // Whole messages
 
 const EMPTY = fc.constant({} as Record<string, never>);
@@ -370,6 +442,8 @@ export const PAYLOAD_ARBITRARIES: { readonly [K in Command]: fc.Arbitrary<KnownM
   headers: arbHeaders().map((payload) => ({ command: 'headers', payload })),
   mempool: EMPTY.map((payload) => ({ command: 'mempool', payload })),
   reject: arbReject().map((payload) => ({ command: 'reject', payload })),
+  tx: arbTransaction().map((payload) => ({ command: 'tx', payload })),
+  block: arbBlock(3).map((payload) => ({ command: 'block', payload })),
 };
 
 /** Any known message. */
@@ -386,7 +460,10 @@ export interface RawMessage {
 }
 
 export const arbUnknownMessage: fc.Arbitrary<RawMessage> = fc.record({
-  command: fc.oneof(fc.constantFrom('tx', 'block', 'foo', 'cmpctblock', 'getcfilters'), arbCommandString),
+  command: fc.oneof(
+    fc.constantFrom('foo', 'cmpctblock', 'getcfilters', 'blocktxn'),
+    arbCommandString.filter((c) => !isKnownCommand(c)),
+  ),
   payload: fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)),
   unknown: fc.constant(true as const),
 });

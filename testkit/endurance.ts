@@ -16,6 +16,7 @@ import { type Actor, createActor, type InspectionEvent, SimulatedClock } from 'x
 import type { PeerInput } from '../machines/peer/options.js';
 import type { DisconnectReason, LifecycleState, PeerEmitted, PeerOutput } from '../machines/peer/types.js';
 import { lifecycleState, type PeerMachine } from '../machines/peer.js';
+import { messageName } from '../machines/peer/messages.js';
 import { createPeerMachine } from '../src/peer.js';
 import { decodePayload, encodeMessage, type OutgoingMessage } from '../src/protocol/codec.js';
 import { Framer } from '../src/protocol/framer.js';
@@ -162,6 +163,7 @@ export function startCounting(input: Omit<PeerInput, 'host'> & { host?: string }
     input: {
       host: '127.0.0.1',
       network: 'regtest',
+      transport: 'v1',
       now: () => clock.now(),
       ...input,
       backoff: { jitter: 0, ...input.backoff },
@@ -197,7 +199,8 @@ export function startCounting(input: Omit<PeerInput, 'host'> & { host?: string }
     else if (e.type === 'disconnect') run.disconnects[e.reason] = (run.disconnects[e.reason] ?? 0) + 1;
     else if (e.type === 'message') {
       const tally = e.direction === 'in' ? run.incoming : run.outgoing;
-      tally.set(e.command, (tally.get(e.command) ?? 0) + 1);
+      const command = messageName(e);
+      tally.set(command, (tally.get(command) ?? 0) + 1);
     }
     options.onEmitted?.(e, run);
   });

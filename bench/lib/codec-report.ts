@@ -280,7 +280,7 @@ export function report(r: Results): ModuleReport {
         : []),
       `Clock: ${CLOCK === 'cpu' ? "each worker's CPU time (process.cpuUsage, BENCH_CLOCK=cpu)" : 'wall clock (performance.now)'}. Warm-up: ≥ ${WARMUP_PASSES} pass and ≥ ${WARMUP_MS} ms per contender and mix; then ${REPS} rounds (encoding ${ENCODE_REPS}) in which every contender runs one sample, round-robin with rotating order, one process at a time; a sample repeats the pass until it lasts ≥ ${MIN_SAMPLE_MS} ms. Rates are from median times; ratios are medians of the per-round ratios, which cancels most of the load other work puts on this shared machine between rounds.`,
       'Every pass is checked: all messages delivered, none dropped, and the same number of entries (inv items, addresses, headers, payload bytes) on every side.',
-      `The 1 MB and 4 MB payloads use the command \`${BULK_COMMAND}\`, which neither side decodes (ours: an unknown message, bcoin: an UnknownPacket), so both do exactly framing + double-SHA-256 checksum. A \`block\` of random bytes would make bcoin's BlockPacket parser fail, and a real block would compare bcoin's transaction parser with our pass-through.`,
+      `The 1 MB and 4 MB payloads use the command \`${BULK_COMMAND}\`, which neither side decodes (ours: an unknown message, bcoin: an UnknownPacket), so both do exactly framing + double-SHA-256 checksum. A \`block\` of random bytes would make both block parsers fail; real blocks are measured by the \`block\` module.`,
       "Targets use the faster of bcoin's js and node backends per mix, as the issue states them.",
       `Codec module wall time: ${r.seconds.toFixed(1)} s.`,
     ],

@@ -10,6 +10,8 @@ export interface CrawlTarget {
   network: AddrNetwork;
   host: string;
   port: number;
+  /** The services gossip claims for it; NODE_P2P_V2 among them makes the crawl dial it in v2. */
+  services?: bigint;
 }
 
 /** One line of the crawl's output: a node heard of, reached or not. */
@@ -25,6 +27,8 @@ export interface NodeRecord {
   startHeight?: number;
   rttMs?: number | null;
   addressesGiven?: number;
+  /** The transport the connection spoke (`v1`, or `v2` for BIP324). */
+  transport?: 'v1' | 'v2';
   /** Why an unreachable node was not reached: a disconnect reason, or why it was not tried. */
   error?: string;
   time: string;

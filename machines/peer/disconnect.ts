@@ -3,7 +3,7 @@
 
 /**
  * Ends reported by the transport: the connection could not be made or stopped carrying bytes.
- * The peer may be fine; trying again later is reasonable.
+ * The peer may be fine; whether trying again may help is each reason's `transient`.
  */
 export const TRANSPORT_REASONS = [
   'connection-refused',
@@ -12,6 +12,22 @@ export const TRANSPORT_REASONS = [
   'connect-timeout',
   'dns-failure',
   'send-buffer-full',
+  'unsupported-network',
+  // Through a SOCKS5 proxy (--proxy, --onion-proxy): the proxy could not be used, or it answered
+  // for the destination with one of RFC 1928's replies (or Tor's onion-service extensions).
+  'proxy-unreachable',
+  'proxy-auth-rejected',
+  'proxy-bad-reply',
+  'proxy-closed',
+  'proxy-general-failure',
+  'proxy-not-allowed',
+  'proxy-network-unreachable',
+  'proxy-host-unreachable',
+  'proxy-connection-refused',
+  'proxy-ttl-expired',
+  'proxy-not-supported',
+  'proxy-onion-unreachable',
+  'proxy-onion-invalid',
 ] as const;
 
 /** Ends the protocol decided: the peer broke a rule, is not what we need, or stopped answering. */
@@ -23,6 +39,7 @@ export const PROTOCOL_REASONS = [
   'self-connection',
   'peer-version-too-old',
   'missing-services',
+  'v2-unsupported',
 ] as const;
 
 /** Ends we chose ourselves: the user, inbound eviction, or a verdict reached outside the peer (bad headers, a bad block). */
@@ -61,9 +78,23 @@ export const DISCONNECT_REASONS: Readonly<Record<DisconnectReason, DisconnectMea
   'connection-refused': meaning('transport', 'the peer refused the connection', true),
   'socket-closed': meaning('transport', 'the peer closed the connection', true),
   'socket-error': meaning('transport', 'the connection failed', true),
-  'connect-timeout': meaning('transport', 'the TCP connection did not open in time', true),
+  'connect-timeout': meaning('transport', 'the connection did not open in time (through a proxy: the proxy did not connect in time)', true),
   'dns-failure': meaning('transport', 'the name did not resolve', true),
   'send-buffer-full': meaning('transport', 'the peer stopped reading and our send buffer filled', true),
+  'unsupported-network': meaning('transport', 'no route to that network: .onion needs --onion-proxy or --proxy; I2P is not supported', false),
+  'proxy-unreachable': meaning('transport', 'the proxy could not be reached', true),
+  'proxy-auth-rejected': meaning('transport', 'the proxy refused our authentication or offered no method we accept', false),
+  'proxy-bad-reply': meaning('transport', 'the proxy answered something that is not SOCKS5', false),
+  'proxy-closed': meaning('transport', 'the proxy closed the connection before it was set up', true),
+  'proxy-general-failure': meaning('transport', 'the proxy reported a general failure', true),
+  'proxy-not-allowed': meaning('transport', "the proxy's rules do not allow this connection", false),
+  'proxy-network-unreachable': meaning('transport', 'the proxy cannot reach that network', true),
+  'proxy-host-unreachable': meaning('transport', 'the proxy cannot reach that host', true),
+  'proxy-connection-refused': meaning('transport', 'the peer refused the connection (reported by the proxy)', true),
+  'proxy-ttl-expired': meaning('transport', 'the proxy gave up on the connection (TTL expired)', true),
+  'proxy-not-supported': meaning('transport', 'the proxy does not support this command or address type', false),
+  'proxy-onion-unreachable': meaning('transport', 'Tor could not reach the onion service', true),
+  'proxy-onion-invalid': meaning('transport', 'Tor says the onion address is invalid, or the service needs a client authorisation we lack', false),
   'handshake-timeout': meaning('protocol', 'no version and verack within the handshake timeout', true),
   'ping-timeout': meaning('protocol', 'no pong within the ping timeout', true),
   'framing-error': meaning('protocol', 'the byte stream broke the framing rules', false, true),
@@ -71,6 +102,7 @@ export const DISCONNECT_REASONS: Readonly<Record<DisconnectReason, DisconnectMea
   'self-connection': meaning('protocol', 'the peer sent our own nonce: we connected to ourselves', false, true),
   'peer-version-too-old': meaning('protocol', 'the peer speaks a protocol version below our minimum', false),
   'missing-services': meaning('protocol', 'the peer lacks services we require', false),
+  'v2-unsupported': meaning('protocol', 'the peer did not answer our BIP324 v2 key in v2 (it speaks v1 only)', false),
   'user-stop': meaning('local', 'stopped by the user', false),
   evicted: meaning('local', 'evicted to make room for a new inbound peer', true),
   misbehaving: meaning('local', 'the peer sent what the chain refuses (invalid headers or blocks)', false, true),

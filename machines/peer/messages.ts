@@ -3,10 +3,10 @@ import { formatHostPort } from '../../src/host-port.js';
 import type { OutgoingMessage } from '../../src/protocol/codec.js';
 import type { AddrEntry } from '../../src/protocol/messages/addr.js';
 import { type AddrV2Entry, AddrV2Network, type KnownAddrNetwork } from '../../src/protocol/messages/addrv2.js';
-import { MAX_ADDR_TO_SEND } from '../../src/protocol/limits.js';
+import { MAX_ADDR_TO_SEND, Services } from '../../src/protocol/limits.js';
 import { parseIPv4, parseIPv6 } from '../../src/protocol/messages/ip.js';
 import type { VersionPayload } from '../../src/protocol/messages/version.js';
-import type { HeardAddress, PeerContext, PeerEvent, PeerMessageEvent, RemoteInfo, UnknownCommand } from './types.js';
+import type { HeardAddress, PeerContext, PeerEvent, PeerMessageEvent, RemoteInfo } from './types.js';
 
 const UNSPECIFIED = { services: 0n, host: '::', port: 0 };
 
@@ -27,7 +27,8 @@ export function versionMessage(context: PeerContext): OutgoingMessage {
     command: 'version',
     payload: {
       version: options.protocolVersion,
-      services: options.services,
+      // We announce NODE_P2P_V2 when we speak v2, as Core does with -v2transport.
+      services: options.transport === 'v1' ? options.services : options.services | Services.P2P_V2,
       timestamp: BigInt(Math.floor(Date.now() / 1000)),
       // Like Core, we tell the peer the address we dialled, and nothing about ourselves.
       receiver: { services: 0n, host: ipOrUnspecified(options.host), port: options.port },
@@ -48,7 +49,7 @@ const ipOrUnspecified = (host: string): string => {
 // Core fills the address fields of its version with zeros when it has nothing to say.
 const isUnspecified = (host: string): boolean => host === '::' || host === '0.0.0.0';
 
-export function remoteInfo(v: VersionPayload): RemoteInfo {
+export function remoteInfo(v: VersionPayload, transport: 'v1' | 'v2' = 'v1', sessionId: string | null = null): RemoteInfo {
   return {
     version: v.version,
     services: v.services,
@@ -60,6 +61,8 @@ export function remoteInfo(v: VersionPayload): RemoteInfo {
     addressSeen: isUnspecified(v.receiver.host) && v.receiver.port === 0 ? null : formatHostPort(v.receiver.host, v.receiver.port),
     wantsAddrV2: false,
     wtxidRelay: false,
+    transport,
+    sessionId,
   };
 }
 
@@ -119,7 +122,7 @@ export function addressesMessage(addresses: HeardAddress[], wantsAddrV2: boolean
  */
 export function messageEvent(direction: 'in' | 'out', message: OutgoingMessage): PeerMessageEvent {
   if ('unknown' in message) {
-    return { type: 'message', direction, command: message.command as UnknownCommand, payload: message.payload, unknown: true };
+    return { type: 'message', direction, command: 'unknown', name: message.command, payload: message.payload };
   }
   return { type: 'message', direction, ...message } as PeerMessageEvent;
 }
@@ -129,3 +132,6 @@ export function payloadMessage(event: Extract<PeerEvent, { type: `payload.${stri
   if (event.type === 'payload.unknown') return { command: event.command, payload: event.payload, unknown: true };
   return { command: event.type.slice('payload.'.length), payload: event.payload } as OutgoingMessage;
 }
+
+/** The wire command of a `message` event: its `name` for a command the codec does not decode. */
+export const messageName = (m: PeerMessageEvent): string => (m.command === 'unknown' ? m.name : m.command);

@@ -1,8 +1,9 @@
 import { DEFAULT_USER_AGENT } from '../../src/package-info.js';
-import { PROTOCOL_VERSION } from '../../src/protocol/limits.js';
+import { PROTOCOL_VERSION, Services } from '../../src/protocol/limits.js';
 import { NETWORKS, type NetworkName } from '../../src/protocol/networks.js';
+import { type ProxyEndpoint, routeFor } from '../../src/proxy/config.js';
 import { cryptoNonce } from './messages.js';
-import type { BackoffPolicy, PeerOptions } from './types.js';
+import type { BackoffPolicy, PeerOptions, TransportPreference } from './types.js';
 
 /** What callers may pass: everything but the address is optional. */
 export type PeerInput = Partial<Omit<PeerOptions, 'backoff'>> & {
@@ -33,9 +34,17 @@ export const DEFAULTS = {
   relay: false,
   getaddr: true,
   maxSendBufferBytes: 1_000_000,
+  transport: 'auto' as const,
+  v2ResponseTimeoutMs: 5_000,
 };
 
-const DURATIONS = ['connectTimeoutMs', 'handshakeTimeoutMs', 'pingIntervalMs', 'pingTimeoutMs'] as const;
+/**
+ * The connect timeout of a connection made through a proxy, unless one is given: Core's 5 s to
+ * reach the proxy plus the 20 s it allows the proxy to answer (Tor builds a circuit meanwhile).
+ */
+export const PROXY_CONNECT_TIMEOUT_MS = 25_000;
+
+const DURATIONS = ['connectTimeoutMs', 'handshakeTimeoutMs', 'pingIntervalMs', 'pingTimeoutMs', 'v2ResponseTimeoutMs'] as const;
 
 export function resolvePeerOptions(input: PeerInput): PeerOptions {
   const network = input.network ?? DEFAULTS.network;
@@ -48,8 +57,13 @@ export function resolvePeerOptions(input: PeerInput): PeerOptions {
     network,
     host: input.host,
     port: input.port ?? NETWORKS[network].defaultPort,
+    connectTimeoutMs:
+      input.connectTimeoutMs ??
+      (routeFor(input.host, input).via === 'proxy' ? PROXY_CONNECT_TIMEOUT_MS : DEFAULTS.connectTimeoutMs),
     backoff: { ...DEFAULT_BACKOFF, ...stripUndefined(input.backoff ?? {}) },
   };
+  checkProxy('proxy', options.proxy);
+  checkProxy('onionProxy', options.onionProxy);
   for (const key of DURATIONS) checkNonNegativeInteger(key, options[key]);
   checkNonNegativeInteger('maxRetries', options.maxRetries);
   checkNonNegativeInteger('backoff.initialMs', options.backoff.initialMs);
@@ -74,6 +88,13 @@ function checkNonNegativeInteger(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a whole number of ms ≥ 0`);
 }
 
+function checkProxy(name: string, proxy: ProxyEndpoint | undefined): void {
+  if (proxy === undefined) return;
+  if (typeof proxy.host !== 'string' || proxy.host === '' || !Number.isInteger(proxy.port) || proxy.port < 1 || proxy.port > 65535) {
+    throw new RangeError(`${name} must be { host, port } with a port from 1 to 65535, got ${JSON.stringify(proxy)}`);
+  }
+}
+
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
@@ -85,7 +106,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 export function oneShotPeerInput(
   template: Omit<PeerInput, 'host' | 'port' | 'network'>,
   network: NetworkName,
-  target: { host: string; port: number },
+  target: { host: string; port: number; services?: bigint },
 ): PeerInput {
   return {
     ...template,
@@ -95,5 +116,15 @@ export function oneShotPeerInput(
     connectOnStart: true,
     maxRetries: 0,
     onDisconnect: 'stop',
+    transport: transportFor(template.transport ?? DEFAULTS.transport, target.services),
   };
+}
+
+/**
+ * Core's choice for automatic connections: v2 only to peers known to advertise NODE_P2P_V2 (a peer
+ * the user named is dialled in v2 whatever it announced, as with `addnode`).
+ */
+export function transportFor(preference: TransportPreference, services: bigint | undefined): TransportPreference {
+  if (preference !== 'auto' || services === undefined) return preference;
+  return (services & Services.P2P_V2) !== 0n ? 'auto' : 'v1';
 }

@@ -55,6 +55,7 @@ export const peerSetup = setup({
     pingInterval: ({ context }) => context.options.pingIntervalMs,
     pingTimeout: ({ context }) => context.options.pingTimeoutMs,
     backoffDelay: ({ context }) => context.backoffMs,
+    v2ResponseTimeout: ({ context }) => context.options.v2ResponseTimeoutMs,
   },
   guards: {
     connectOnStart: ({ context }) => context.options.connectOnStart,
@@ -75,6 +76,24 @@ export const peerSetup = setup({
       return (event.payload.services & required) !== required;
     },
     versionReceived: ({ context }) => context.remote !== null,
+    dialsV2: ({ context }) => context.options.role === 'outbound' && context.transport === 'v2',
+    detectsTransport: ({ context }) => context.options.role === 'inbound' && context.options.transport !== 'v1',
+    isV2Detected: ({ event }) => {
+      assertEvent(event, 'codec.detected');
+      return event.transport === 'v2';
+    },
+    peerSilent: ({ context }) => !context.peerResponded,
+    peerSilentOnAutoV2: ({ context }) => context.options.transport === 'auto' && !context.peerResponded,
+    isV1Reply: ({ event }) => {
+      assertEvent(event, 'codec.fatal');
+      return event.error.code === 'v2-peer-speaks-v1';
+    },
+    shouldReconnectV1: ({ context }) =>
+      context.options.role === 'outbound' &&
+      context.options.transport === 'auto' &&
+      context.transport === 'v2' &&
+      !context.established &&
+      context.lastDisconnect?.reason === 'v2-unsupported',
     isPunishedPayload: ({ event }) => {
       assertEvent(event, 'codec.undecodable');
       return isPunishedDecodeError(event.error);
@@ -100,6 +119,10 @@ export const peerSetup = setup({
       nonce: context.options.nonce(),
       established: false,
       socketOpen: false,
+      // Dialling: v2 unless told v1 or this peer fell back to v1; accepting: the first bytes decide.
+      transport: context.options.role === 'inbound' ? null : context.options.transport === 'v1' || context.v1Fallback ? 'v1' : 'v2',
+      peerResponded: false,
+      sessionId: null,
       remote: null,
       pingNonce: null,
       pingSentAt: null,
@@ -123,6 +146,16 @@ export const peerSetup = setup({
       };
     }),
     markSocketOpen: assign({ socketOpen: true }),
+    recordTransport: assign(({ event }) => {
+      assertEvent(event, 'codec.detected');
+      return { transport: event.transport };
+    }),
+    recordPeerResponded: assign({ peerResponded: true }),
+    recordSession: assign(({ event }) => {
+      assertEvent(event, 'codec.established');
+      return { sessionId: event.sessionId };
+    }),
+    fallBackToV1: assign({ v1Fallback: true }),
     recordStopDisconnect: assign(({ context, event }) => {
       assertEvent(event, 'STOP');
       const reason = event.reason ?? 'user-stop';
@@ -144,9 +177,9 @@ export const peerSetup = setup({
     }),
     markEstablished: assign({ established: true }),
     recordRemoteVersion: assign({
-      remote: ({ event }) => {
+      remote: ({ context, event }) => {
         assertEvent(event, 'payload.version');
-        return remoteInfo(event.payload);
+        return remoteInfo(event.payload, context.transport ?? 'v1', context.sessionId);
       },
     }),
     recordAddrV2Wanted: assign({
@@ -260,4 +293,10 @@ function describe(event: PeerEvent, reason: DisconnectReason, phase: ConnectionP
   }
   if (event.type.startsWith('payload.')) return `${disconnectText(reason)}: ${event.type.slice('payload.'.length)} after verack`;
   return disconnectText(reason);
+}
+
+/** What the codec actor speaks on this connection: the chosen transport, or detection when accepting. */
+export function codecTransport(context: PeerContext): CodecInput['transport'] {
+  if (context.options.role === 'inbound') return context.options.transport === 'v1' ? 'v1-only' : 'detect';
+  return context.transport ?? 'v1';
 }

@@ -6,6 +6,7 @@ import type { AddrNetwork } from '../../src/protocol/messages/addrv2.js';
 import type { Command, Payloads } from '../../src/protocol/messages/index.js';
 import type { VersionPayload } from '../../src/protocol/messages/version.js';
 import type { NetworkName } from '../../src/protocol/networks.js';
+import type { ProxyEndpoint } from '../../src/proxy/config.js';
 
 import type { DisconnectReason, LocalReason } from './disconnect.js';
 
@@ -32,6 +33,9 @@ export interface NonceRegistry {
   delete(nonce: bigint): void;
   has(nonce: bigint): boolean;
 }
+
+/** Which transport a peer speaks: v2 with a v1 fallback (`auto`), v2 only, or v1 only. */
+export type TransportPreference = 'auto' | 'v2' | 'v1';
 
 /** Whether we dialled the peer (`outbound`) or it dialled us (`inbound`). */
 export type PeerRole = 'outbound' | 'inbound';
@@ -78,6 +82,23 @@ export interface PeerOptions {
   getaddr: boolean;
   /** Bound on bytes queued for the socket; Core's default send buffer is 1 MB. */
   maxSendBufferBytes: number;
+  /**
+   * The transport: `auto` dials in BIP324 v2 and falls back to v1 at once when the peer never
+   * answers in v2 (Core's ShouldReconnectV1), and accepts both inbound; `v2` dials v2 only; `v1`
+   * speaks v1 only (inbound v2 attempts are refused).
+   */
+  transport: TransportPreference;
+  /** With `auto`, how long a v2 dial waits for the first byte of the peer's key before taking it for v1. */
+  v2ResponseTimeoutMs: number;
+  /**
+   * SOCKS5 proxy for this connection (Core's `-proxy`); a host name is then sent to the proxy as a
+   * name, never resolved here. Also used for `.onion` hosts unless `onionProxy` is set.
+   */
+  proxy?: ProxyEndpoint;
+  /** SOCKS5 proxy for `.onion` hosts (Core's `-onion`). */
+  onionProxy?: ProxyEndpoint;
+  /** Fresh random SOCKS5 credentials per connection, so Tor gives it a circuit of its own; default true. */
+  proxyRandomize?: boolean;
   /** The clock for RTTs and timestamps; tests pass their simulated clock's `now`. */
   now: () => number;
   /** Random source for backoff jitter, in [0, 1). */
@@ -112,6 +133,10 @@ export interface RemoteInfo {
   addressSeen: string | null;
   wantsAddrV2: boolean;
   wtxidRelay: boolean;
+  /** The transport the connection speaks. */
+  transport: 'v1' | 'v2';
+  /** v2: the session id both ends derived (hex), to compare with the peer's `getpeerinfo`; null in v1. */
+  sessionId: string | null;
 }
 
 /** Round-trip times of our pings, in ms. */
@@ -149,6 +174,14 @@ export interface PeerContext {
   established: boolean;
   /** Whether this connection's socket has opened. */
   socketOpen: boolean;
+  /** The transport of this connection: chosen when dialling, detected when accepting (null until then). */
+  transport: 'v1' | 'v2' | null;
+  /** A v2 dial went unanswered in v2: this peer is dialled in v1 from now on. */
+  v1Fallback: boolean;
+  /** v2: a byte of the peer's key has arrived on this connection. */
+  peerResponded: boolean;
+  /** v2: the session id both ends derived (hex, as Core's getpeerinfo shows it). */
+  sessionId: string | null;
   pingNonce: bigint | null;
   pingSentAt: number | null;
   rtt: Rtt;
@@ -193,7 +226,13 @@ export type CodecEvent =
   /** The stream cannot be trusted any more (wrong magic, oversized payload). */
   | { type: 'codec.fatal'; error: ProtocolError }
   /** A well-framed message whose payload does not decode; the stream goes on. */
-  | { type: 'codec.undecodable'; error: ProtocolError };
+  | { type: 'codec.undecodable'; error: ProtocolError }
+  /** Inbound: the first bytes said which transport the peer speaks. */
+  | { type: 'codec.detected'; transport: 'v1' | 'v2' }
+  /** v2: the first byte of the peer's key arrived. */
+  | { type: 'codec.peer-responded' }
+  /** v2: the peer's version packet is authenticated; the session id (hex) is final. */
+  | { type: 'codec.established'; sessionId: string };
 
 export type CommandEvent =
   | { type: 'CONNECT' }
@@ -206,22 +245,15 @@ export type PeerEvent = PayloadEvent | UnknownPayloadEvent | SocketEvent | Codec
 
 // ---- what the machine tells its embedder (actor.on) -----------------------------------------
 
-declare const unknownCommand: unique symbol;
-
-/**
- * The name of a command the codec does not decode: a plain string at run time, typed apart from the
- * commands it does decode, so that `message.command === 'headers'` narrows the payload.
- */
-export type UnknownCommand = string & { readonly [unknownCommand]: true };
-
 /**
  * A message read from the peer (`in`) or written to it (`out`): a union on `command`, so that
- * checking the command narrows the payload to that command's type. Messages the codec does not
- * decode carry their payload bytes and `unknown: true`.
+ * checking the command narrows the payload to that command's type (`m.command === 'headers'` gives
+ * a `HeadersPayload`). A message the codec does not decode has `command: 'unknown'`, its wire
+ * command in `name` and its payload as bytes (see `messageName`).
  */
 export type PeerMessageEvent =
   | { [K in Command]: { type: 'message'; direction: 'in' | 'out'; command: K; payload: Payloads[K] } }[Command]
-  | { type: 'message'; direction: 'in' | 'out'; command: UnknownCommand; payload: Uint8Array; unknown: true };
+  | { type: 'message'; direction: 'in' | 'out'; command: 'unknown'; name: string; payload: Uint8Array };
 
 /** What a peer tells its embedder (`actor.on(type, handler)`). */
 export type PeerEmitted =
@@ -251,6 +283,10 @@ export interface SocketInput {
   maxSendBufferBytes: number;
   /** For the inbound role: the accepted socket, opaque to the machine. */
   accepted?: unknown;
+  /** The peer's proxies (PeerOptions); when absent the socket actor's own options apply. */
+  proxy?: ProxyEndpoint;
+  onionProxy?: ProxyEndpoint;
+  proxyRandomize?: boolean;
 }
 
 /** What the peer machine (through the codec) tells its socket actor. */
@@ -259,6 +295,8 @@ export type SocketCommand = { type: 'write'; bytes: Buffer };
 /** What the codec actor starts with. */
 export interface CodecInput {
   network: NetworkName;
+  /** The transport to speak: `v1`, `v2` (we dial), `detect` (we accepted: the first bytes decide), `v1-only` (we accepted, v2 refused). */
+  transport: 'v1' | 'v2' | 'detect' | 'v1-only';
 }
 
 /** What the codec writes to: the socket actor, or anything that takes its commands. */

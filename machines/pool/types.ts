@@ -12,6 +12,8 @@ export interface Candidate {
   port: number;
   /** The network group (IPv4 /16, IPv6 /32, …) used to spread connections: at most one connection per group. */
   group: string;
+  /** The services the book knows of (gossiped, or announced when we last connected): NODE_P2P_V2 decides the transport. */
+  services?: bigint;
 }
 
 /** The pool's resolved options. */

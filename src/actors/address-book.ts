@@ -1,9 +1,12 @@
 // The address book and the ban list as the actor the pool talks to: the only place the pool's book
 // is touched. It keeps a token bucket per gossiping peer, never offers a banned address, settles
-// tried-table collisions before each selection, and saves both files, one save after another.
+// tried-table collisions before each selection, asks the seeds when it has nothing to offer, and
+// saves both files, one save after another.
 import { fromCallback } from 'xstate';
+import type { HeardAddress } from '../../machines/peer/types.js';
 import type { AddressBookCommand, AddressBookInput, PoolEvent } from '../../machines/pool/types.js';
-import type { AddressBook } from '../address-book.js';
+import { type AddressBook, DIRECT_NETWORKS } from '../address-book.js';
+import type { StoredNetwork } from '../addrman/netaddr.js';
 import { saveAddressBook } from '../address-book-file.js';
 import type { BanList } from '../addrman/bans.js';
 import { AddrTokenBucket } from '../addrman/token-bucket.js';
@@ -24,14 +27,61 @@ export interface AddressBookActorOptions {
   file?: string;
   /** Where `save` writes the ban list; without it the bans live in memory only. */
   banFile?: string;
-  /** Clock for the token buckets (milliseconds); default Date.now. */
+  /** Networks the pool's peers can dial; default IPv4 and IPv6 (Tor v3 too with a proxy that reaches it). */
+  networks?: ReadonlySet<StoredNetwork>;
+  /**
+   * Asks the seeds for addresses (see seedAddresses), when a selection finds nothing to dial and
+   * the last seeding is at least `reseedAfterMs` old. Without it the book only learns from peers
+   * and ADD_ADDRESSES.
+   */
+  seed?: (signal: AbortSignal) => Promise<HeardAddress[]>;
+  /** Least time between two seedings; default 5 minutes. */
+  reseedAfterMs?: number;
+  /** Clock for the token buckets and reseedAfterMs (milliseconds); default Date.now. */
   now?: () => number;
 }
 
+/** Least time between two seedings of a pool's book, by default. */
+export const DEFAULT_RESEED_AFTER_MS = 5 * 60_000;
+
 /** The address book as an actor the pool talks to. */
-export const createAddressBookActor = ({ book, bans, file, banFile, now = Date.now }: AddressBookActorOptions) =>
+export const createAddressBookActor = ({
+  book,
+  bans,
+  file,
+  banFile,
+  networks = DIRECT_NETWORKS,
+  seed,
+  reseedAfterMs = DEFAULT_RESEED_AFTER_MS,
+  now = Date.now,
+}: AddressBookActorOptions) =>
   fromCallback<AddressBookCommand, AddressBookInput>(({ sendBack, receive }) => {
     const reply = (event: PoolEvent): void => sendBack(event);
+    let seeding: AbortController | null = null;
+    let lastSeeding: number | null = null;
+    let stopped = false;
+    // The pool asks again at its next refill; by then the seeds' addresses are in the book. The
+    // seeds are the user's choice (their names), so what they give is taken as the user's.
+    const seedIfDue = (): void => {
+      if (!seed || seeding || (lastSeeding !== null && now() - lastSeeding < reseedAfterMs)) return;
+      lastSeeding = now();
+      const controller = new AbortController();
+      seeding = controller;
+      log('asking the seeds');
+      seed(controller.signal)
+        .then(
+          (addresses) => {
+            if (stopped) return;
+            const result = book.add(addresses, { origin: 'user' });
+            log('the seeds gave %d addresses, %d new', addresses.length, result.added);
+            reply({ type: 'book.size', size: book.size });
+          },
+          (error: Error) => log('seeding failed: %s', error.message),
+        )
+        .finally(() => {
+          if (seeding === controller) seeding = null;
+        });
+    };
     const buckets = new Map<string, AddrTokenBucket>();
     const bucketOf = (source: string): AddrTokenBucket => {
       let bucket = buckets.get(source);
@@ -51,12 +101,14 @@ export const createAddressBookActor = ({ book, bans, file, banFile, now = Date.n
             excludeKeys: new Set(command.excludeKeys),
             excludeGroups: new Set(command.excludeGroups),
             exclude: (r) => isBanned(r.host),
+            networks,
           });
+          if (records.length === 0) seedIfDue();
           // Selecting an address is attempting it: it is not offered again for a while.
           for (const r of records) book.markAttempt(r.host, r.port);
           reply({
             type: 'book.selected',
-            candidates: records.map((r) => ({ host: r.host, port: r.port, group: r.group })),
+            candidates: records.map((r) => ({ host: r.host, port: r.port, group: r.group, services: r.services })),
             size: book.size,
           });
           return;
@@ -101,4 +153,8 @@ export const createAddressBookActor = ({ book, bans, file, banFile, now = Date.n
           return;
       }
     });
+    return () => {
+      stopped = true;
+      seeding?.abort();
+    };
   });

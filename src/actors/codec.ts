@@ -1,23 +1,30 @@
+// The codec actor: the connection's transport (v1 framing, BIP324 v2, or detecting which) and the
+// payload decoders, between the socket and the peer machine.
 import { fromCallback } from 'xstate';
 import type { CodecCommand, CodecEvent, CodecInput, FrameSink, PeerEvent } from '../../machines/peer/types.js';
 import { logger } from '../log.js';
-import { decodePayload, frame as frameMessage } from '../protocol/codec.js';
+import { decodePayload } from '../protocol/codec.js';
 import { ProtocolError } from '../protocol/errors.js';
-import { Framer } from '../protocol/framer.js';
 import { NETWORKS } from '../protocol/networks.js';
+import { Wire } from '../protocol/wire.js';
 
 const log = logger('codec');
 
 const asProtocolError = (error: unknown, command?: string): ProtocolError =>
   error instanceof ProtocolError ? error : new ProtocolError('invalid-field', String(error), command);
 
+/** Messages the machine asked to send before a v2 handshake could encrypt them, at most. */
+const MAX_QUEUED = 64;
+
 /**
- * The framer and the payload codecs as an actor: bytes in, `payload.<command>` events out,
- * and messages to send turned into frames written to the socket it is linked to.
+ * The transport and the payload codecs as an actor: bytes in, `payload.<command>` events out, and
+ * payloads to send turned into frames (or v2 packets) written to the socket it is linked to. The
+ * transport is the machine's choice (`input.transport`); an inbound connection's first bytes
+ * decide it when the machine says `detect`.
  */
 export const frameCodec = fromCallback<CodecCommand, CodecInput>(({ input, sendBack, receive }) => {
   const magic = NETWORKS[input.network].magic;
-  const framer = new Framer(magic);
+  const wire = new Wire({ magic, mode: input.transport });
   let broken = false;
   const fail = (event: CodecEvent): void => {
     broken = true;
@@ -25,40 +32,68 @@ export const frameCodec = fromCallback<CodecCommand, CodecInput>(({ input, sendB
   };
 
   let socket: FrameSink | null = null;
+  let queued: { command: string; payload: Buffer }[] = [];
+  const write = (bytes: Buffer): void => socket?.send({ type: 'write', bytes });
+  const flushQueued = (): void => {
+    const ready = queued;
+    queued = [];
+    for (const m of ready) write(wire.frame(m.command, m.payload));
+  };
+
   receive((command) => {
     if (command.type === 'link') {
       socket = command.socket;
+      const first = wire.open();
+      if (first) write(first);
       return;
     }
     if (command.type === 'send') {
-      // The machine encoded and checked the payload; framing it cannot fail. Before the link (a
-      // send the chart never makes), there is nowhere to write.
-      socket?.send({ type: 'write', bytes: frameMessage(magic, command.command, command.payload) });
+      // The machine encoded and checked the payload; framing it cannot fail once the transport can
+      // frame (v2: after the peer's key). Before that it waits, in order.
+      if (wire.canFrame && queued.length === 0) write(wire.frame(command.command, command.payload));
+      else if (queued.length < MAX_QUEUED) queued.push({ command: command.command, payload: command.payload });
       return;
     }
     if (broken) return;
-    for (const frame of framer.push(command.chunk)) {
-      if (frame.type === 'message') {
-        let event: PeerEvent;
-        try {
-          const message = decodePayload(frame.command, frame.payload);
-          event =
-            'unknown' in message
-              ? { type: 'payload.unknown', command: message.command, payload: message.payload }
-              : ({ type: `payload.${message.command}`, payload: message.payload } as PeerEvent);
-        } catch (error) {
-          // Whether this ends the connection is the chart's call (Core drops most such messages).
-          log('undecodable %s: %s', frame.command, (error as Error).message);
-          sendBack({ type: 'codec.undecodable', error: asProtocolError(error, frame.command) });
-          continue;
+    for (const event of wire.push(command.chunk)) {
+      switch (event.type) {
+        case 'message': {
+          let decoded: PeerEvent;
+          try {
+            const message = decodePayload(event.command, event.payload);
+            decoded =
+              'unknown' in message
+                ? { type: 'payload.unknown', command: message.command, payload: message.payload }
+                : ({ type: `payload.${message.command}`, payload: message.payload } as PeerEvent);
+          } catch (error) {
+            // Whether this ends the connection is the chart's call (Core drops most such messages).
+            log('undecodable %s: %s', event.command, (error as Error).message);
+            sendBack({ type: 'codec.undecodable', error: asProtocolError(error, event.command) });
+            continue;
+          }
+          sendBack(decoded);
+          break;
         }
-        sendBack(event);
-      } else if (frame.type === 'dropped') {
-        log('dropped %s: %s', frame.command, frame.error.message);
-        sendBack({ type: 'codec.dropped', error: frame.error });
-      } else {
-        log('fatal: %s', frame.error.message);
-        return fail({ type: 'codec.fatal', error: frame.error });
+        case 'dropped':
+          log('dropped %s: %s', event.command, event.error.message);
+          sendBack({ type: 'codec.dropped', error: event.error });
+          break;
+        case 'fatal':
+          log('fatal: %s', event.error.message);
+          return fail({ type: 'codec.fatal', error: event.error });
+        case 'send':
+          write(event.bytes);
+          if (wire.canFrame) flushQueued();
+          break;
+        case 'established':
+          sendBack({ type: 'codec.established', sessionId: event.sessionId.toString('hex') });
+          break;
+        case 'detected':
+          sendBack({ type: 'codec.detected', transport: event.transport });
+          break;
+        case 'peer-responded':
+          sendBack({ type: 'codec.peer-responded' });
+          break;
       }
     }
   });

@@ -1,9 +1,12 @@
+// The TCP socket actor the peer machine invokes: dials directly or through a SOCKS5 proxy, or adopts an accepted socket.
 import type { LookupAddress } from 'node:dns';
 import { connect, isIP, type LookupFunction, type Socket } from 'node:net';
 import { fromCallback } from 'xstate';
 import type { DisconnectReason, SocketCommand, SocketEvent, SocketInput } from '../../machines/peer/types.js';
 import { type HostResolver, pickOne } from '../dns.js';
 import { logger } from '../log.js';
+import { type ProxySettings, routeFor } from '../proxy/config.js';
+import { dialThroughProxy, type PendingProxyDial, randomCredentials } from './socks.js';
 
 const log = logger('socket');
 
@@ -19,16 +22,17 @@ export const reasonForSocketError = (error: NodeJS.ErrnoException): DisconnectRe
   REASON_BY_CODE[error.code ?? ''] ?? 'socket-error';
 
 /** Options of the TCP socket actor. */
-export interface TcpSocketOptions {
-  /** How host names are turned into addresses; default: the system resolver. */
+export interface TcpSocketOptions extends ProxySettings {
+  /** How host names are turned into addresses; default: the system resolver. Never asked for a name that goes to a proxy. */
   resolve?: HostResolver;
 }
 
 /**
- * TCP over node:net. Dials (outbound) or adopts an accepted socket (inbound), forwards bytes to
- * the machine, writes what it is told, and reports the first of error/close exactly once.
- * No timers: the connect timeout is the machine's `connectTimeout` delay, which also bounds
- * name resolution.
+ * TCP over node:net. Dials (outbound: directly, or through a SOCKS5 proxy) or adopts an accepted
+ * socket (inbound), forwards bytes to the machine, writes what it is told, and reports the first
+ * of error/close exactly once. The proxies are the input's (the peer's options) or else the
+ * actor's own. No timers: the connect timeout is the machine's `connectTimeout` delay, which also
+ * bounds name resolution and the proxy's answer.
  */
 export const createTcpSocket = (options: TcpSocketOptions = {}) =>
   fromCallback<SocketCommand, SocketInput>(({ input, sendBack, receive }) => {
@@ -42,30 +46,22 @@ export const createTcpSocket = (options: TcpSocketOptions = {}) =>
       ended = true;
     };
 
-    const socket: Socket =
-      input.role === 'inbound'
-        ? (input.accepted as Socket)
-        : connect({
-            host: input.host,
-            port: input.port,
-            lookup: options.resolve && lookupWith(options.resolve),
-          });
-    socket.setNoDelay(true);
+    let socket: Socket | null = null;
+    let pendingProxy: PendingProxyDial | null = null;
     const announce = (): void => {
       log('%s:%d connected', input.host, input.port);
       report({
         type: 'socket.connected',
-        localAddress: socket.localAddress ?? '',
-        localPort: socket.localPort ?? 0,
+        localAddress: socket?.localAddress ?? '',
+        localPort: socket?.localPort ?? 0,
       });
     };
-    if (input.role === 'inbound') queueMicrotask(announce);
-    else socket.once('connect', announce);
 
     // What the machine writes while it handles one chunk (a pong per ping, the answers to a
     // version) is gathered and leaves in one write: one syscall per chunk, not one per message.
     let gathered: Buffer[] | null = null;
     const write = (bytes: Buffer): void => {
+      if (!socket) return;
       socket.write(bytes);
       // A peer that stops reading must not make our memory grow with what it refuses to take.
       if (socket.writableLength > input.maxSendBufferBytes) {
@@ -75,30 +71,81 @@ export const createTcpSocket = (options: TcpSocketOptions = {}) =>
     const flush = (): void => {
       const out = gathered;
       gathered = null;
-      if (out && out.length > 0 && !socket.destroyed) write(out.length === 1 ? out[0]! : Buffer.concat(out));
+      if (out && out.length > 0 && socket && !socket.destroyed) write(out.length === 1 ? out[0]! : Buffer.concat(out));
     };
-    socket.on('data', (chunk: Buffer) => {
-      gathered = [];
-      report({ type: 'socket.data', chunk });
-      if (!ended) flush();
-      else gathered = null;
-    });
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      log('%s:%d error %s', input.host, input.port, error.message);
-      finish({ type: 'socket.error', reason: reasonForSocketError(error), message: error.message });
-    });
-    socket.on('close', () => finish({ type: 'socket.closed' }));
+    const adopt = (adopted: Socket): void => {
+      socket = adopted;
+      adopted.setNoDelay(true);
+      adopted.on('data', (chunk: Buffer) => {
+        gathered = [];
+        report({ type: 'socket.data', chunk });
+        if (!ended) flush();
+        else gathered = null;
+      });
+      adopted.on('error', (error: NodeJS.ErrnoException) => {
+        log('%s:%d error %s', input.host, input.port, error.message);
+        finish({ type: 'socket.error', reason: reasonForSocketError(error), message: error.message });
+      });
+      adopted.on('close', () => finish({ type: 'socket.closed' }));
+    };
+
+    if (input.role === 'inbound') {
+      adopt(input.accepted as Socket);
+      queueMicrotask(announce);
+    } else {
+      const settings: ProxySettings = {
+        proxy: input.proxy ?? options.proxy,
+        onionProxy: input.onionProxy ?? options.onionProxy,
+      };
+      const route = routeFor(input.host, settings);
+      const lookup = options.resolve && lookupWith(options.resolve);
+      if (route.via === 'none') {
+        const message = `${input.host}: ${route.network === 'torv3' ? 'onion peers need --onion-proxy or --proxy' : 'I2P is not supported'}`;
+        queueMicrotask(() => finish({ type: 'socket.error', reason: 'unsupported-network', message }));
+      } else if (route.via === 'proxy') {
+        const randomize = input.proxyRandomize ?? options.proxyRandomize ?? true;
+        pendingProxy = dialThroughProxy(
+          {
+            proxy: route.proxy,
+            destination: { host: input.host, port: input.port },
+            credentials: randomize ? randomCredentials() : null,
+            lookup,
+          },
+          {
+            connected: (established) => {
+              pendingProxy = null;
+              if (ended) {
+                established.destroy();
+                return;
+              }
+              adopt(established);
+              announce();
+            },
+            failed: (reason, message) => {
+              pendingProxy = null;
+              finish({ type: 'socket.error', reason, message });
+            },
+          },
+        );
+      } else {
+        const dialled = connect({ host: input.host, port: input.port, lookup });
+        adopt(dialled);
+        dialled.once('connect', announce);
+      }
+    }
 
     receive((command) => {
-      if (ended || socket.destroyed) return;
+      if (ended || !socket || socket.destroyed) return;
       if (gathered) gathered.push(command.bytes);
       else write(command.bytes);
     });
 
     return () => {
+      pendingProxy?.cancel();
       // What was answered before the session ended still leaves (a pong before a broken frame).
       if (!ended) flush();
       ended = true;
+      if (!socket) return;
       socket.removeAllListeners('data');
       socket.removeAllListeners('close');
       socket.removeAllListeners('error');

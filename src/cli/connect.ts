@@ -1,12 +1,20 @@
+// bitcoin-node connect: one peer statechart per peer given, or one found through the DNS seeds (or, with a proxy, asked of them).
 import { toPromise } from 'xstate';
-import type { PeerInput } from '../../machines/peer/options.js';
+import { type PeerInput, transportFor } from '../../machines/peer/options.js';
+import type { PeerMachine } from '../../machines/peer.js';
+import type { NetworkName } from '../protocol/networks.js';
 import type { PeerOutput } from '../../machines/peer/types.js';
 import { peerMachine } from '../../machines/peer.js';
 import { frameCodec } from '../actors/codec.js';
 import { createTcpSocket } from '../actors/socket.js';
 import { createResolver, pickOne } from '../dns.js';
+import { formatHostPort } from '../host-port.js';
 import { PACKAGE_NAME } from '../package-info.js';
+import { classifyTarget } from '../crawl.js';
+import { networkOfHost } from '../net-address.js';
 import { createPeer, type PeerActor } from '../peer.js';
+import { reachableNetworks, resolvesThroughProxy } from '../proxy/config.js';
+import { seedAddresses } from '../seeds.js';
 import {
   type Endpoint,
   formatEndpoint,
@@ -15,10 +23,15 @@ import {
   INSPECT_OPTIONAL_VALUE,
   integerOption,
   networkOption,
+  optionalIntegerOption,
   type ParsedArgs,
   PEER_OPTIONS,
   parseCommandLine,
   parseEndpoint,
+  PROXY_OPTIONS,
+  proxyOptions,
+  SEED_OPTION,
+  transportOption,
 } from './options.js';
 import { openInspectorFromArgs } from './inspect.js';
 import { humanReporter, jsonReporter, type Reporter, type ReporterStreams } from './output.js';
@@ -32,6 +45,8 @@ export interface CommandIo extends ReporterStreams {
 
 const CONNECT_OPTIONS = {
   ...PEER_OPTIONS,
+  ...PROXY_OPTIONS,
+  ...SEED_OPTION,
   'on-disconnect': {
     type: 'string',
     default: 'stop',
@@ -44,21 +59,23 @@ const CONNECT_OPTIONS = {
 export const CONNECT_USAGE = `Usage: bitcoin-node connect [host[:port] ...] [options]
 
 Connects to each peer given (default port: the network's), or, with none, to one address from the
-network's DNS seeds. Ends when every peer has stopped: exit 0, or 2 if a peer gave up at --max-retries.
+network's DNS seeds (with --proxy: asked for addresses through the proxy, never resolved here).
+Ends when every peer has stopped: exit 0, or 2 if a peer gave up at --max-retries.
 
 Options:
 ${formatOptions(CONNECT_OPTIONS)}`;
 
 /** Peer options shared by `connect` and `listen`: timeouts and what we announce. */
-export function peerInputFromArgs(values: ParsedArgs['values']): Omit<PeerInput, 'host'> {
+export function peerInputFromArgs(values: ParsedArgs['values']): Omit<PeerInput, 'host'> & { network: NetworkName } {
   const network = networkOption(values);
   return {
     network: network.name,
-    connectTimeoutMs: integerOption(values, 'connect-timeout'),
+    connectTimeoutMs: optionalIntegerOption(values, 'connect-timeout'),
     handshakeTimeoutMs: integerOption(values, 'handshake-timeout'),
     pingIntervalMs: integerOption(values, 'ping-interval'),
     pingTimeoutMs: integerOption(values, 'ping-timeout'),
     userAgent: String(values['user-agent']),
+    transport: transportOption(values),
   };
 }
 
@@ -73,25 +90,37 @@ export async function runConnect(args: string[], io: CommandIo): Promise<number>
   if (policy !== 'stop' && policy !== 'reconnect') {
     throw new UsageError(`--on-disconnect must be stop or reconnect, got ${JSON.stringify(policy)}`);
   }
+  const proxies = proxyOptions(values);
+  const fromSeeds = positionals.length === 0;
+  const named = peerInputFromArgs(values);
   const input = {
-    ...peerInputFromArgs(values),
+    ...named,
+    ...proxies,
+    // A peer the user names is dialled in v2 first (as Core's addnode); one from a DNS seed is an
+    // automatic connection, v2 only when known to advertise it, and seeds say nothing of it.
+    transport: fromSeeds ? transportFor(named.transport ?? 'auto', 0n) : named.transport,
     maxRetries: integerOption(values, 'max-retries'),
     backoff: { initialMs: integerOption(values, 'backoff') },
     onDisconnect: policy,
   } as const;
   const servers = (values['dns-server'] as string[] | undefined) ?? [];
   for (const server of servers) parseEndpoint(server, 53, '--dns-server');
+  const seeds = (values['dns-seed'] as string[] | undefined) ?? network.dnsSeeds;
+  for (const seed of seeds) parseEndpoint(seed, network.defaultPort, '--dns-seed');
 
-  let endpoints: Endpoint[];
+  // null: the seeds are asked through the proxy first, and the peer is one of the addresses they give.
+  let endpoints: Endpoint[] | null;
   if (positionals.length > 0) {
     endpoints = positionals.map((p) => parseEndpoint(p, network.defaultPort));
-  } else if (network.dnsSeeds.length > 0) {
-    // DNS seeds answer each query with a fresh random sample, so every retry resolves again.
-    endpoints = [{ host: pickOne(network.dnsSeeds), port: network.defaultPort }];
-  } else {
+  } else if (seeds.length === 0) {
     throw new UsageError(
-      `${network.name} has no DNS seeds: name a peer, e.g. bitcoin-node connect 127.0.0.1:${network.defaultPort}`,
+      `${network.name} has no DNS seeds: name a peer, e.g. bitcoin-node connect 127.0.0.1:${network.defaultPort}, or a seed with --dns-seed`,
     );
+  } else if (resolvesThroughProxy(proxies)) {
+    endpoints = null;
+  } else {
+    // DNS seeds answer each query with a fresh random sample, so every retry resolves again.
+    endpoints = [parseEndpoint(pickOne(seeds), network.defaultPort, '--dns-seed')];
   }
 
   const reporter: Reporter = values.json ? jsonReporter(io) : humanReporter(io);
@@ -100,12 +129,20 @@ export async function runConnect(args: string[], io: CommandIo): Promise<number>
     actors: { socket: createTcpSocket({ resolve: createResolver({ servers }) }), codec: frameCodec },
   });
   const actors: PeerActor[] = [];
+  const seeding = new AbortController();
   const stopAll = (): void => {
+    seeding.abort();
     for (const actor of actors) actor.send({ type: 'STOP' });
   };
   const stopListening = onStopSignal(io.signals, stopAll);
 
   try {
+    if (endpoints === null) {
+      const found = await addressFromSeeds(seeds, input, machine, reporter, seeding.signal);
+      if (seeding.signal.aborted) return EXIT_OK;
+      if (!found) return EXIT_GAVE_UP;
+      endpoints = [found];
+    }
     const outputs = await Promise.all(
       endpoints.map((endpoint) => {
         const name = formatEndpoint(endpoint);
@@ -140,4 +177,45 @@ export async function runConnect(args: string[], io: CommandIo): Promise<number>
     // The inspector serves while the node runs; once every peer has stopped it lets the process end.
     await inspector?.close();
   }
+}
+
+/**
+ * Through a proxy: asks the seeds, in random order and one at a time, until one gives addresses,
+ * and picks one of those the proxies reach. Null (and a note saying why) when none did.
+ */
+async function addressFromSeeds(
+  seeds: readonly string[],
+  input: Omit<PeerInput, 'host'> & { network: NetworkName },
+  machine: PeerMachine,
+  reporter: Reporter,
+  signal: AbortSignal,
+): Promise<Endpoint | null> {
+  const shuffled = [...seeds].sort(() => Math.random() - 0.5);
+  const result = await seedAddresses({
+    network: input.network,
+    seeds: shuffled,
+    proxy: input.proxy,
+    onionProxy: input.onionProxy,
+    proxyRandomize: input.proxyRandomize,
+    peer: input,
+    peerMachine: machine,
+    fetch: { concurrency: 1, wanted: 1 },
+    signal,
+  });
+  for (const seed of result.seeds) {
+    reporter.note(
+      `${PACKAGE_NAME}: seed ${seed.seed} through the proxy: ${seed.error ? `no addresses (${seed.error})` : `${seed.addresses} addresses`}`,
+    );
+  }
+  const networks = reachableNetworks(input);
+  const usable = result.addresses.filter((a) => {
+    const network = networkOfHost(a.host);
+    return network !== null && classifyTarget({ network, host: a.host, port: a.port }, false, networks) === 'dial';
+  });
+  if (usable.length === 0) {
+    if (!signal.aborted) reporter.note(`${PACKAGE_NAME}: no seed gave an address reachable through the proxy`);
+    return null;
+  }
+  const { host, port } = pickOne(usable);
+  return { host, port };
 }

@@ -2,7 +2,10 @@ import { isIP } from 'node:net';
 import { formatHostPort } from '../host-port.js';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { DEFAULT_BACKOFF, DEFAULTS } from '../../machines/peer/options.js';
+import type { TransportPreference } from '../../machines/peer/types.js';
 import type { InspectTarget } from '../inspector/open.js';
+import { PROXY_CONNECT_TIMEOUT_MS } from '../../machines/peer/options.js';
+import { parseProxyUrl, ProxyConfigError, type ProxySettings } from '../proxy/config.js';
 import { type Network, networkByName } from '../protocol/networks.js';
 import { UsageError } from './usage-error.js';
 
@@ -44,9 +47,8 @@ export const PEER_OPTIONS = {
   },
   'connect-timeout': {
     type: 'string',
-    default: String(DEFAULTS.connectTimeoutMs),
     hint: 'ms',
-    help: 'TCP connect (and name resolution) timeout',
+    help: `TCP connect (and name resolution, or the proxy's answer) timeout (default: ${DEFAULTS.connectTimeoutMs}; ${PROXY_CONNECT_TIMEOUT_MS} through a proxy)`,
   },
   'handshake-timeout': {
     type: 'string',
@@ -67,6 +69,12 @@ export const PEER_OPTIONS = {
     help: 'how long to wait for a pong',
   },
   'user-agent': { type: 'string', default: DEFAULTS.userAgent, hint: 'text', help: 'user agent we announce' },
+  transport: {
+    type: 'string',
+    default: DEFAULTS.transport,
+    hint: 'auto|v2|v1',
+    help: 'auto: BIP324 v2, falling back to v1 at once for a v1-only peer; v2: v2 only; v1: v1 only',
+  },
   'dns-server': {
     type: 'string',
     multiple: true,
@@ -75,6 +83,35 @@ export const PEER_OPTIONS = {
   },
   json: { type: 'boolean', default: false, help: 'JSON Lines on stdout instead of human output' },
   help: { type: 'boolean', short: 'h', default: false, help: 'show this help' },
+} as const satisfies Record<string, OptionSpec>;
+
+/** Where outbound connections go: a SOCKS5 proxy for all, one for .onion, and stream isolation. */
+export const PROXY_OPTIONS = {
+  proxy: {
+    type: 'string',
+    hint: 'socks5://host:port',
+    help: 'every connection through this SOCKS5 proxy (e.g. Tor); names go to the proxy, nothing is resolved here',
+  },
+  'onion-proxy': {
+    type: 'string',
+    hint: 'socks5://host:port',
+    help: 'reach .onion peers through this SOCKS5 proxy (default: --proxy)',
+  },
+  'no-proxy-randomize': {
+    type: 'boolean',
+    default: false,
+    help: 'no fresh random proxy credentials per connection (they make Tor use one circuit per peer)',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+/** `--dns-seed`: the seeds `connect` and `crawl` start from when given no peer. */
+export const SEED_OPTION = {
+  'dns-seed': {
+    type: 'string',
+    multiple: true,
+    hint: 'host[:port]',
+    help: "use this DNS seed instead of the network's (repeatable); through a proxy it is asked for addresses, not resolved",
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 export interface OptionSpec {
@@ -214,6 +251,7 @@ export const NUMERIC_RANGES: Readonly<Record<string, { min: number; max: number;
   port: { min: 0, max: 65_535 },
   'max-inbound': { min: 0, max: 100_000 },
   'max-peers': { min: 1, max: 125 },
+  'max-inbound-per-address': { min: 1, max: 100_000 },
 };
 
 const grouped = (n: number): string => n.toLocaleString('en-US');
@@ -231,6 +269,28 @@ export function integerOption(values: ParsedArgs['values'], name: string): numbe
     );
   }
   return value;
+}
+
+/** An optional whole number within its range; undefined when the option was not given. */
+export function optionalIntegerOption(values: ParsedArgs['values'], name: string): number | undefined {
+  return values[name] === undefined ? undefined : integerOption(values, name);
+}
+
+/** `--proxy`, `--onion-proxy`, `--no-proxy-randomize` as ProxySettings; a UsageError names a bad address. */
+export function proxyOptions(values: ParsedArgs['values']): ProxySettings {
+  const settings: ProxySettings = {};
+  for (const [option, key] of [['proxy', 'proxy'], ['onion-proxy', 'onionProxy']] as const) {
+    const raw = values[option];
+    if (raw === undefined) continue;
+    try {
+      settings[key] = parseProxyUrl(String(raw));
+    } catch (error) {
+      if (error instanceof ProxyConfigError) throw new UsageError(`--${option}: ${error.message}`);
+      throw error;
+    }
+  }
+  if (values['no-proxy-randomize'] === true) settings.proxyRandomize = false;
+  return settings;
 }
 
 export function networkOption(values: ParsedArgs['values']): Network {
@@ -292,4 +352,13 @@ export function inspectOption(values: ParsedArgs['values']): InspectTarget | nul
     );
   }
   return { kind, host, port };
+}
+
+/** `--transport`: auto, v2 or v1. */
+export function transportOption(values: ParsedArgs['values']): TransportPreference {
+  const value = String(values.transport);
+  if (value !== 'auto' && value !== 'v2' && value !== 'v1') {
+    throw new UsageError(`--transport must be auto, v2 or v1, got ${JSON.stringify(value)}`);
+  }
+  return value;
 }

@@ -1,5 +1,6 @@
 import { styleText } from 'node:util';
 import type { PeerEmitted, PeerOutput } from '../../machines/peer/types.js';
+import { messageName } from '../../machines/peer/messages.js';
 import { sanitise } from './sanitise.js';
 
 /** Where a command's lines go: JSON Lines for programs, aligned coloured lines for people. */
@@ -43,10 +44,12 @@ export function jsonReporter({ stdout, stderr }: ReporterStreams): Reporter {
             userAgent: e.remote.userAgent,
             startHeight: e.remote.startHeight,
             relay: e.remote.relay,
+            transport: e.remote.transport,
+            ...(e.remote.sessionId ? { sessionId: e.remote.sessionId } : {}),
           });
           return;
         case 'message':
-          line(peer, { type: 'message', direction: e.direction, command: e.command });
+          line(peer, { type: 'message', direction: e.direction, command: messageName(e) });
           return;
         case 'addresses':
           line(peer, { type: 'addresses', count: e.addresses.length });
@@ -101,12 +104,12 @@ export function humanReporter({ stdout, env }: ReporterStreams): Reporter {
           line(
             peer,
             paint('bold', 'peer'.padEnd(12)),
-            `${sanitise(e.remote.userAgent)} version ${e.remote.version}, services 0x${e.remote.services.toString(16)}, height ${e.remote.startHeight}`,
+            `${sanitise(e.remote.userAgent)} version ${e.remote.version}, services 0x${e.remote.services.toString(16)}, height ${e.remote.startHeight}, ${e.remote.transport === 'v2' ? `v2 session ${e.remote.sessionId}` : 'v1'}`,
           );
           return;
         case 'message':
           if (!isQuiet(e.direction, e.command))
-            line(peer, `${e.direction === 'in' ? '← ' : '→ '}${e.command}`.padEnd(12));
+            line(peer, `${e.direction === 'in' ? '← ' : '→ '}${sanitise(messageName(e))}`.padEnd(12));
           return;
         case 'addresses':
           line(peer, 'addresses'.padEnd(12), `${e.addresses.length} from ${e.command}`);

@@ -15,9 +15,12 @@ import {
   INSPECT_OPTIONAL_VALUE,
   integerOption,
   networkOption,
+  optionalIntegerOption,
   PEER_OPTIONS,
+  PROXY_OPTIONS,
   parseCommandLine,
   parseEndpoint,
+  proxyOptions,
 } from './options.js';
 import { onStopSignal } from './stop-signals.js';
 import { EXIT_FAILURE, EXIT_GAVE_UP, EXIT_OK, UsageError } from './usage-error.js';
@@ -34,6 +37,7 @@ const SYNC_OPTIONS = {
   'handshake-timeout': handshakeTimeout,
   'user-agent': userAgent,
   'dns-server': dnsServer,
+  ...PROXY_OPTIONS,
   json: { ...json, help: 'JSON Lines on stdout: tip, reorg and synced; the last line is the tip the store ends at' },
   ...INSPECT_OPTION,
   help,
@@ -91,9 +95,10 @@ export async function runSync(args: string[], io: CommandIo): Promise<number> {
       ...(maxPeers === undefined ? {} : { targetOutbound: maxPeers }),
       resolve: createResolver({ servers }),
       peer: {
-        connectTimeoutMs: integerOption(values, 'connect-timeout'),
+        connectTimeoutMs: optionalIntegerOption(values, 'connect-timeout'),
         handshakeTimeoutMs: integerOption(values, 'handshake-timeout'),
         userAgent: String(values['user-agent']),
+        ...proxyOptions(values),
       },
     },
     inspector ? { inspect: inspector.inspect } : {},

@@ -44,10 +44,17 @@ function peerHeadline(raw: AnyMachineSnapshot, timers: TimerRecord[]): Headline 
       return counting(state, `${what}, timeout in`, timer('connectTimeout'), what);
     }
     case 'handshaking': {
+      if (snapshot.matches({ session: { link: { handshaking: 'detecting' } } })) {
+        return { state, detail: 'reading their first bytes: v1 or v2?', dueAt: null };
+      }
+      if (snapshot.matches({ session: { link: { handshaking: 'keyExchange' } } })) {
+        return { state, detail: 'BIP324 v2 key exchange', dueAt: null };
+      }
       const awaiting = (region: 'theirVersion' | 'theirVerack'): boolean =>
-        snapshot.matches({ session: { link: { handshaking: { [region]: 'awaiting' } } } } as never);
+        snapshot.matches({ session: { link: { handshaking: { versions: { [region]: 'awaiting' } } } } } as never);
       const missing = [awaiting('theirVersion') ? 'version' : null, awaiting('theirVerack') ? 'verack' : null].filter(Boolean);
-      return { state, detail: missing.length ? `waiting for their ${missing.join(' and ')}` : 'done', dueAt: null };
+      const over = context.transport === 'v2' ? ` (v2, session ${context.sessionId?.slice(0, 16) ?? ''}…)` : '';
+      return { state, detail: missing.length ? `waiting for their ${missing.join(' and ')}${over}` : 'done', dueAt: null };
     }
     case 'connected':
       if (snapshot.matches({ session: { link: { connected: 'idle' } } }))

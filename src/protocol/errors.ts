@@ -24,6 +24,11 @@ export type ProtocolErrorCode =
   | 'string-too-long'
   | 'invalid-field'
   | 'trailing-bytes'
+  // transactions and blocks: Core's deserialiser refuses these ("Superfluous witness record",
+  // "Unknown transaction optional data"); a block over MAX_BLOCK_WEIGHT is refused by the codec
+  | 'superfluous-witness'
+  | 'unknown-tx-flag'
+  | 'oversized-block'
   // encoding (v2: before the peer's key has arrived there are no keys to encrypt with)
   | 'unencodable'
   | 'v2-not-ready';

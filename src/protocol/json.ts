@@ -1,6 +1,9 @@
+// What `bitcoin-node decode` prints: decoded messages as plain JSON values.
 import { hashToHex } from './hash.js';
+import type { Block } from './messages/block.js';
 import { type BlockHeader, blockHash } from './messages/headers.js';
 import type { Message } from './messages/index.js';
+import type { Transaction } from './messages/tx.js';
 
 /** Fields that hold 32-byte hashes, shown byte-reversed as Core's RPC shows them. */
 const HASH_FIELDS = new Set(['hash', 'prevBlock', 'merkleRoot', 'stopHash', 'locator']);
@@ -16,7 +19,49 @@ export function messageToJson(message: Message): unknown {
       headers: message.payload.headers.map((h) => ({ hash: hashToHex(blockHash(h)), ...fieldsToJson(h) })),
     };
   }
+  if (message.command === 'tx') return transactionToJson(message.payload);
+  if (message.command === 'block') return blockToJson(message.payload);
   return toJsonValue(message.payload, null);
+}
+
+/**
+ * A transaction as Core's `decoderawtransaction` shows it, in our camelCase: txid and wtxid in RPC
+ * order, amounts in satoshis as decimal strings (Core: BTC as a number), scripts and witness items as
+ * hex, prevouts as `{ txid, vout }`. Every input lists its `witness`, empty or not.
+ */
+export function transactionToJson(tx: Transaction): Record<string, unknown> {
+  return {
+    txid: hashToHex(tx.txid),
+    wtxid: hashToHex(tx.wtxid),
+    version: tx.version,
+    size: tx.size,
+    vsize: tx.vsize,
+    weight: tx.weight,
+    locktime: tx.locktime,
+    inputs: tx.inputs.map((input) => ({
+      prevout: { txid: hashToHex(input.prevout.hash), vout: input.prevout.index },
+      scriptSig: input.scriptSig.toString('hex'),
+      sequence: input.sequence,
+      witness: input.witness.map((item) => item.toString('hex')),
+    })),
+    outputs: tx.outputs.map((output) => ({
+      value: output.value.toString(),
+      scriptPubKey: output.scriptPubKey.toString('hex'),
+    })),
+  };
+}
+
+/** A block as Core's `getblock <hash> 2` shows it: header fields and hash, sizes, weight, and every transaction. */
+export function blockToJson(block: Block): Record<string, unknown> {
+  return {
+    hash: hashToHex(block.hash),
+    ...fieldsToJson(block.header),
+    size: block.size,
+    strippedSize: block.strippedSize,
+    weight: block.weight,
+    txCount: block.transactions.length,
+    transactions: block.transactions.map(transactionToJson),
+  };
 }
 
 const fieldsToJson = (h: BlockHeader): Record<string, unknown> =>

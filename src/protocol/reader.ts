@@ -22,6 +22,13 @@ export function u64At(buf: Buffer, at: number): bigint {
   return hi < SAFE_HIGH ? BigInt(hi * TWO_32 + lo) : (BigInt(hi) << 32n) | BigInt(lo);
 }
 
+/** The signed 64-bit little-endian integer at `at` (an amount), with one BigInt when its magnitude is below 2^53. */
+export function i64At(buf: Buffer, at: number): bigint {
+  const lo = buf[at]! + buf[at + 1]! * 0x100 + buf[at + 2]! * 0x1_0000 + buf[at + 3]! * 0x100_0000;
+  const hi = buf[at + 4]! | (buf[at + 5]! << 8) | (buf[at + 6]! << 16) | (buf[at + 7]! << 24);
+  return hi < SAFE_HIGH && hi >= -SAFE_HIGH ? BigInt(hi * TWO_32 + lo) : (BigInt(hi) << 32n) + BigInt(lo);
+}
+
 /** The unsigned 32-bit little-endian integer at `at`. */
 export const u32At = (buf: Buffer, at: number): number =>
   buf[at]! + buf[at + 1]! * 0x100 + buf[at + 2]! * 0x1_0000 + buf[at + 3]! * 0x100_0000;

@@ -1,111 +1,101 @@
-// SHA-256 in plain JavaScript, for the one place where it beats node:crypto: small inputs. A call
-// into OpenSSL costs about a microsecond whatever the size, which dominates the checksum of a ping
-// (8 bytes) or of the 32-byte first hash inside every double SHA-256. The benchmark
-// (`npm run bench -- codec`) decides the crossover; large inputs still go to node:crypto.
-
-const K = new Int32Array([
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
-  0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
-  0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
-  0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
-  0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
-  0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
-  0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-  0xc67178f2,
-]);
+// SHA-256 in plain JavaScript, for where it beats node:crypto: small inputs. A call into OpenSSL costs
+// about a microsecond whatever the size, which dominates the checksum of a ping (8 bytes), the
+// 32-byte second round of every double SHA-256, a merkle node, and most transactions (a few hundred
+// bytes). The benchmarks (`npm run bench -- codec block`) decide the crossovers; large inputs still
+// go to node:crypto.
+import { compress } from './sha256-compress.js';
 
 const INITIAL = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
 // Module-level scratch: hashing is synchronous and single-threaded, so one set is enough.
-const W = new Int32Array(64);
+/** The 16 words of the block being compressed. */
+const W = new Int32Array(16);
+/** The hash state. */
 const H = new Int32Array(8);
+/** A block assembled from input that straddles ranges, and the padding. */
 const block = new Uint8Array(64);
-const blockView = new DataView(block.buffer);
-
-function compress(view: DataView, offset: number): void {
-  for (let i = 0; i < 16; i++) W[i] = view.getInt32(offset + i * 4);
-  compressSchedule();
-}
-
-/** The compression function over W[0..15], which the caller has filled. */
-function compressSchedule(): void {
-  for (let i = 16; i < 64; i++) {
-    const w15 = W[i - 15]!;
-    const w2 = W[i - 2]!;
-    const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
-    const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
-    W[i] = (W[i - 16]! + s0 + W[i - 7]! + s1) | 0;
-  }
-  let a = H[0]!;
-  let b = H[1]!;
-  let c = H[2]!;
-  let d = H[3]!;
-  let e = H[4]!;
-  let f = H[5]!;
-  let g = H[6]!;
-  let h = H[7]!;
-  for (let i = 0; i < 64; i++) {
-    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const ch = (e & f) ^ (~e & g);
-    const t1 = (h + S1 + ch + K[i]! + W[i]!) | 0;
-    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const maj = (a & b) ^ (a & c) ^ (b & c);
-    const t2 = (S0 + maj) | 0;
-    h = g;
-    g = f;
-    f = e;
-    e = (d + t1) | 0;
-    d = c;
-    c = b;
-    b = a;
-    a = (t1 + t2) | 0;
-  }
-  H[0] = (H[0]! + a) | 0;
-  H[1] = (H[1]! + b) | 0;
-  H[2] = (H[2]! + c) | 0;
-  H[3] = (H[3]! + d) | 0;
-  H[4] = (H[4]! + e) | 0;
-  H[5] = (H[5]! + f) | 0;
-  H[6] = (H[6]! + g) | 0;
-  H[7] = (H[7]! + h) | 0;
-}
 
 function reset(): void {
   for (let i = 0; i < 8; i++) H[i] = INITIAL[i]!;
 }
 
-/** H = SHA-256(data). */
-function hashIntoState(data: Uint8Array): void {
+/** Compresses the 64 bytes at `at` of `data`. */
+function compressBytes(data: Uint8Array, at: number): void {
+  for (let i = 0; i < 16; i++, at += 4) W[i] = (data[at]! << 24) | (data[at + 1]! << 16) | (data[at + 2]! << 8) | data[at + 3]!;
+  compress(W, H);
+}
+
+// Streaming state of the hash being computed: bytes waiting in `block`, and the total so far.
+let pending = 0;
+let absorbed = 0;
+
+function begin(): void {
   reset();
-  const length = data.length;
-  const view = new DataView(data.buffer, data.byteOffset, length);
-  let at = 0;
-  for (; at + 64 <= length; at += 64) compress(view, at);
-  const rest = length - at;
-  block.fill(0);
-  block.set(data.subarray(at), 0);
-  block[rest] = 0x80;
-  if (rest >= 56) {
-    compress(blockView, 0);
+  pending = 0;
+  absorbed = 0;
+}
+
+/** Feeds `data[at..end)`: whole blocks straight from the input, only a straddling block is copied. */
+function absorb(data: Uint8Array, at: number, end: number): void {
+  absorbed += end - at;
+  if (pending > 0) {
+    while (pending < 64 && at < end) block[pending++] = data[at++]!;
+    if (pending < 64) return;
+    compressBytes(block, 0);
+    pending = 0;
+  }
+  for (; at + 64 <= end; at += 64) compressBytes(data, at);
+  while (at < end) block[pending++] = data[at++]!;
+}
+
+/** Pads and compresses the last block(s): H is then the digest. */
+function finish(): void {
+  block.fill(0, pending);
+  block[pending] = 0x80;
+  if (pending >= 56) {
+    compressBytes(block, 0);
     block.fill(0);
   }
   // The length in bits as a 64-bit big-endian number; inputs here are far below 2^32 bytes.
-  blockView.setUint32(56, Math.floor(length / 0x2000_0000));
-  blockView.setUint32(60, (length << 3) >>> 0);
-  compress(blockView, 0);
+  const high = Math.floor(absorbed / 0x2000_0000);
+  const low = (absorbed << 3) >>> 0;
+  for (let i = 0; i < 4; i++) {
+    block[56 + i] = (high >>> (24 - 8 * i)) & 0xff;
+    block[60 + i] = (low >>> (24 - 8 * i)) & 0xff;
+  }
+  compressBytes(block, 0);
 }
 
-/** H = SHA-256 of the 32 bytes `words` (big-endian words): one block, its padding known in advance. */
-function hashWords(words: ArrayLike<number>): void {
-  for (let i = 0; i < 8; i++) W[i] = words[i]!;
+/** H = SHA-256(data). */
+function hashIntoState(data: Uint8Array): void {
+  begin();
+  absorb(data, 0, data.length);
+  finish();
+}
+
+/**
+ * H = SHA-256 of a 32-byte digest whose eight words the caller has put in W[0..7]: one block, its
+ * padding known in advance. The second round of every double SHA-256.
+ */
+function hashDigestInW(): void {
   W[8] = 0x8000_0000 | 0;
   for (let i = 9; i < 15; i++) W[i] = 0;
   W[15] = 256;
   reset();
-  compressSchedule();
+  compress(W, H);
 }
 
-const firstDigest = new Int32Array(8);
+/** The state H as the words of the next message: what hashing a fresh digest again starts from. */
+function stateToW(): void {
+  for (let i = 0; i < 8; i++) W[i] = H[i]!;
+}
+
+/** A 32-byte digest from node:crypto into W[0..7], for the second round. */
+function digestToW(digest: Uint8Array): void {
+  for (let i = 0, at = 0; i < 8; i++, at += 4) {
+    W[i] = (digest[at]! << 24) | (digest[at + 1]! << 16) | (digest[at + 2]! << 8) | digest[at + 3]!;
+  }
+}
 
 /** Below this many bytes one JavaScript pass beats a call into node:crypto (see the codec bench). */
 export const SMALL_INPUT = 64;
@@ -114,23 +104,23 @@ export const SMALL_INPUT = 64;
 function doubleHashIntoState(data: Uint8Array, nativeSha256: (d: Uint8Array) => Uint8Array): void {
   if (data.length <= SMALL_INPUT) {
     hashIntoState(data);
-    firstDigest.set(H);
+    stateToW();
   } else {
-    const digest = nativeSha256(data);
-    const view = new DataView(digest.buffer, digest.byteOffset, 32);
-    for (let i = 0; i < 8; i++) firstDigest[i] = view.getInt32(i * 4);
+    digestToW(nativeSha256(data));
   }
-  hashWords(firstDigest);
+  hashDigestInW();
 }
 
+/** SHA-256 in JavaScript, whatever the size: for tests and small inputs. */
 export function sha256(data: Uint8Array): Buffer {
   hashIntoState(data);
-  return stateBytes(32);
+  return stateBytes();
 }
 
+/** Double SHA-256: the first round in JavaScript up to SMALL_INPUT bytes, else `nativeSha256`; the second in JavaScript. */
 export function doubleSha256(data: Uint8Array, nativeSha256: (d: Uint8Array) => Uint8Array): Buffer {
   doubleHashIntoState(data, nativeSha256);
-  return stateBytes(32);
+  return stateBytes();
 }
 
 /** Whether the first four bytes of the double SHA-256 of `payload` equal `expected`; allocates nothing. */
@@ -160,9 +150,74 @@ export function writeChecksum(payload: Uint8Array, out: Uint8Array, offset: numb
   out[offset + 3] = word & 0xff;
 }
 
-/** Big-endian 32-bit word of `data` at `at`, without a DataView (one less allocation per call). */
-const wordAt = (data: Uint8Array, at: number): number =>
-  (data[at]! << 24) | (data[at + 1]! << 16) | (data[at + 2]! << 8) | data[at + 3]!;
+/**
+ * Double SHA-256, both rounds in JavaScript, of the bytes of `data` in `ranges` (flat [start, end)
+ * pairs, hashed as if concatenated), written to `out` at `offset`. This is how a witness
+ * transaction's txid is hashed from the received bytes: the ranges skip marker, flag and witnesses,
+ * and nothing is copied or re-serialised.
+ */
+export function doubleSha256RangesInto(data: Uint8Array, ranges: ArrayLike<number>, out: Uint8Array, offset: number): void {
+  begin();
+  for (let r = 0; r + 1 < ranges.length; r += 2) absorb(data, ranges[r]!, ranges[r + 1]!);
+  finish();
+  stateToW();
+  hashDigestInW();
+  writeState(out, offset);
+}
+
+/** The second round of a double SHA-256: SHA-256 of the 32-byte `digest`, in JavaScript, written to `out` at `offset`. */
+export function sha256Of32Into(digest: Uint8Array, out: Uint8Array, offset: number): void {
+  digestToW(digest);
+  hashDigestInW();
+  writeState(out, offset);
+}
+
+/**
+ * A merkle node: the double SHA-256 of the 32 bytes at `leftAt` of `left` followed by the 32 bytes
+ * at `rightAt` of `right`, written to `out` at `outAt` (which may be either input).
+ */
+export function doubleSha256PairInto(
+  left: Uint8Array,
+  leftAt: number,
+  right: Uint8Array,
+  rightAt: number,
+  out: Uint8Array,
+  outAt: number,
+): void {
+  reset();
+  for (let i = 0; i < 8; i++, leftAt += 4) {
+    W[i] = (left[leftAt]! << 24) | (left[leftAt + 1]! << 16) | (left[leftAt + 2]! << 8) | left[leftAt + 3]!;
+  }
+  for (let i = 8; i < 16; i++, rightAt += 4) {
+    W[i] = (right[rightAt]! << 24) | (right[rightAt + 1]! << 16) | (right[rightAt + 2]! << 8) | right[rightAt + 3]!;
+  }
+  compress(W, H);
+  // The padding block of a 64-byte message.
+  W[0] = 0x8000_0000 | 0;
+  W.fill(0, 1, 15);
+  W[15] = 512;
+  compress(W, H);
+  stateToW();
+  hashDigestInW();
+  writeState(out, outAt);
+}
+
+function writeState(out: Uint8Array, offset: number): void {
+  for (let i = 0; i < 8; i++) {
+    const word = H[i]!;
+    const at = offset + i * 4;
+    out[at] = word >>> 24;
+    out[at + 1] = (word >>> 16) & 0xff;
+    out[at + 2] = (word >>> 8) & 0xff;
+    out[at + 3] = word & 0xff;
+  }
+}
+
+function stateBytes(): Buffer {
+  const out = Buffer.allocUnsafe(32);
+  writeState(out, 0);
+  return out;
+}
 
 /** Length of a block header, the one input size the header chain hashes millions of times. */
 const HEADER_LENGTH = 80;
@@ -175,20 +230,15 @@ const HEADER_LENGTH = 80;
 export function doubleSha256HeaderInto(data: Uint8Array, offset: number, out: Int32Array | Uint32Array, outOffset: number): void {
   if (offset < 0 || offset + HEADER_LENGTH > data.length) throw new RangeError('a block header is 80 bytes');
   reset();
-  for (let i = 0; i < 16; i++) W[i] = wordAt(data, offset + i * 4);
-  compressSchedule();
-  for (let i = 0; i < 4; i++) W[i] = wordAt(data, offset + 64 + i * 4);
+  compressBytes(data, offset);
+  for (let i = 0, at = offset + 64; i < 4; i++, at += 4) {
+    W[i] = (data[at]! << 24) | (data[at + 1]! << 16) | (data[at + 2]! << 8) | data[at + 3]!;
+  }
   W[4] = 0x8000_0000 | 0;
   for (let i = 5; i < 15; i++) W[i] = 0;
   W[15] = HEADER_LENGTH * 8;
-  compressSchedule();
-  firstDigest.set(H);
-  hashWords(firstDigest);
+  compress(W, H);
+  stateToW();
+  hashDigestInW();
   for (let i = 0; i < 8; i++) out[outOffset + i] = H[i]!;
-}
-
-function stateBytes(n: number): Buffer {
-  const out = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n / 4; i++) out.writeInt32BE(H[i]!, i * 4);
-  return out;
 }

@@ -19,6 +19,9 @@ async function scripted(options: Parameters<typeof startScriptedPeer>[0] = {}): 
 const FAST = [
   '--network',
   'regtest',
+  // The lifecycle of a v1 peer; the v2 dial and its fallback have tests of their own.
+  '--transport',
+  'v1',
   '--backoff',
   '20',
   '--connect-timeout',

@@ -72,10 +72,10 @@ describe('bitcoin-node decode', () => {
   });
 
   it('keeps unknown commands as hex', async () => {
-    const hex = frame(NETWORKS.mainnet.magic, 'tx', Buffer.from('0100', 'hex')).toString('hex');
+    const hex = frame(NETWORKS.mainnet.magic, 'cmpctblock', Buffer.from('0100', 'hex')).toString('hex');
     expect(JSON.parse((await decode([hex])).stdout)).toEqual({
       network: 'mainnet',
-      command: 'tx',
+      command: 'cmpctblock',
       payload: { hex: '0100' },
     });
   });

@@ -122,13 +122,13 @@ describe('crawl', () => {
   it('bitcoin-node crawl writes CSV to --out and a summary to stderr', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'crawl-')), 'nodes.csv');
     const { code, stderr, stdout } = await runCli([
-      'crawl', `${net.hostOf(0)}:${net.port}`, '--network', 'regtest', '--format', 'csv', '--out', out,
+      'crawl', `${net.hostOf(0)}:${net.port}`, '--network', 'regtest', '--transport', 'v1', '--format', 'csv', '--out', out,
       '--max-nodes', '30', '--concurrency', '10', '--addr-timeout', '3000', '--handshake-timeout', '3000',
     ]);
     expect(code).toBe(0);
     expect(stdout).toBe('');
     const lines = readFileSync(out, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('address,port,network,reachable,version,services,userAgent,startHeight,rttMs,addressesGiven,error,time');
+    expect(lines[0]).toBe('address,port,network,reachable,version,services,userAgent,startHeight,rttMs,addressesGiven,transport,error,time');
     expect(lines).toHaveLength(31);
     const first = lines.find((l) => l.startsWith(`${net.hostOf(0)},`));
     expect(first).toMatch(new RegExp(`^${net.hostOf(0).replace(/\./g, '\\.')},${net.port},ipv4,true,70016,9,/scripted:0.1/,0,`));
@@ -137,7 +137,7 @@ describe('crawl', () => {
 
   it('with --json, JSON Lines on stdout and nothing on stderr', async () => {
     const { code, stderr, stdout } = await runCli([
-      'crawl', `${net.hostOf(0)}:${net.port}`, '--network', 'regtest', '--json', '--max-nodes', '10', '--addr-timeout', '3000',
+      'crawl', `${net.hostOf(0)}:${net.port}`, '--network', 'regtest', '--transport', 'v1', '--json', '--max-nodes', '10', '--addr-timeout', '3000',
     ]);
     expect(code).toBe(0);
     expect(stderr).toBe('');

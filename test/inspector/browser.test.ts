@@ -144,6 +144,8 @@ describe('the inspector page in Chromium', () => {
       '--inspect=127.0.0.1:0',
       '--network',
       'regtest',
+      '--transport',
+      'v1',
       '--on-disconnect',
       'reconnect',
       '--backoff',
@@ -221,7 +223,7 @@ describe('the inspector page in Chromium', () => {
   it('lists the actors of several peers by address and shows the one picked', async () => {
     const [first, second] = [await scripted(), await scripted()];
     const page = await newPage(chromium, { width: 1400, height: 900 });
-    const cli = startCli(['connect', first.address, second.address, '--inspect=127.0.0.1:0', '--network', 'regtest']);
+    const cli = startCli(['connect', first.address, second.address, '--inspect=127.0.0.1:0', '--network', 'regtest', '--transport', 'v1']);
     cleanups.push(() => cli.child.kill('SIGKILL'));
     const [, url] = await stderrMatch(cli.child, /inspector: (http:\/\/127\.0\.0\.1:\d+\/)/);
     await Promise.all([first.waitFor('verack'), second.waitFor('verack')]);
@@ -245,7 +247,7 @@ describe('the inspector page in Chromium', () => {
 
   it('cannot be framed by a page of another origin (the local page and the Stately bridge)', async () => {
     const peer = await scripted();
-    const cli = startCli(['connect', peer.address, '--inspect=127.0.0.1:0', '--network', 'regtest']);
+    const cli = startCli(['connect', peer.address, '--inspect=127.0.0.1:0', '--network', 'regtest', '--transport', 'v1']);
     cleanups.push(() => cli.child.kill('SIGKILL'));
     const [, url] = await stderrMatch(cli.child, /inspector: (http:\/\/127\.0\.0\.1:\d+\/)/);
     const bridge = await startStatelyInspector({ port: 0 });

@@ -20,7 +20,7 @@ async function scripted(): Promise<ScriptedPeer> {
   return peer;
 }
 
-const FAST = ['--network', 'regtest', '--backoff', '20', '--connect-timeout', '2000', '--handshake-timeout', '2000'];
+const FAST = ['--network', 'regtest', '--transport', 'v1', '--backoff', '20', '--connect-timeout', '2000', '--handshake-timeout', '2000'];
 const URL_LINE = /inspector: (http:\/\/127\.0\.0\.1:(\d+)\/)/;
 
 describe('bitcoin-node connect --inspect', () => {

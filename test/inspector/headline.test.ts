@@ -59,6 +59,7 @@ describe('the headline', () => {
   it('speaks the peer lifecycle, from the context and the timers the machine really scheduled', () => {
     const { actor, clock, latest } = startPeerOnClock({
       connectOnStart: true,
+      transport: 'v1',
       maxRetries: 3,
       onDisconnect: 'reconnect',
       backoff: { initialMs: 4000, jitter: 0 },
@@ -141,5 +142,15 @@ describe('the headline', () => {
     expect(headline()).toEqual({ state: 'following', detail: 'the tip at height 3, 1 peer', dueAt: null });
     sync.send({ type: 'STOP' });
     expect(headline()).toEqual({ state: 'stopped', detail: 'at height 3', dueAt: null });
+  });
+});
+
+describe('the headline of a v2 dial', () => {
+  it('says the key exchange is under way, then what the version handshake waits for', () => {
+    const { actor, latest } = startPeerOnClock({ connectOnStart: true, transport: 'v2' });
+    actor.send({ type: 'socket.connected', localAddress: '127.0.0.1', localPort: 50_000 });
+    expect(latest().headline).toEqual({ state: 'handshaking', detail: 'BIP324 v2 key exchange', dueAt: null });
+    actor.send({ type: 'codec.established', sessionId: 'ab'.repeat(32) });
+    expect(latest().headline).toMatchObject({ state: 'handshaking', detail: expect.stringMatching(/^waiting for their version and verack \(v2, session abababab/) });
   });
 });

@@ -82,7 +82,7 @@ describe('the event log’s default view', () => {
       },
       onDrain: () => {},
     });
-    const actor = createPeer({ host: '127.0.0.1', port: scripted.port, network: 'regtest', connectOnStart: true }, { inspect: hub.inspect });
+    const actor = createPeer({ host: '127.0.0.1', port: scripted.port, network: 'regtest', connectOnStart: true, transport: 'v1' }, { inspect: hub.inspect });
     actor.start();
     cleanups.push(() => actor.stop());
     const conn = await scripted.waitForConnection();

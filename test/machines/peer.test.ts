@@ -560,6 +560,135 @@ describe('inbound role', () => {
   });
 });
 
+describe('the transport: BIP324 v2 and the v1 fallback', () => {
+  it('dials a v2 peer in v2: key exchange, then the version handshake; the session id is what both ends derived', async () => {
+    const peer = await scripted({ transport: 'v2', negotiate: true });
+    const r = connectTo(peer, { transport: 'v2' });
+    await r.waitForState('connected');
+    const conn = await peer.waitForConnection();
+    const remote = r.of('handshake')[0]!.remote;
+    expect(remote).toMatchObject({ transport: 'v2', userAgent: '/scripted:0.1/' });
+    expect(remote.sessionId).toMatch(/^[0-9a-f]{64}$/);
+    expect(remote.sessionId).toBe(conn.sessionId);
+    expect(conn.transport).toBe('v2');
+    // Messages both ways, encrypted: their ping is answered, ours too.
+    conn.send({ command: 'ping', payload: { nonce: 99n } });
+    await peer.waitFor('pong', (m) => m.payload.nonce === 99n);
+    await r.until((e) => e.some((x) => x.type === 'rtt'));
+    r.actor.send({ type: 'STOP' });
+    await r.done;
+    await expectNothingLeft(r, peer);
+  });
+
+  it('auto: a v1-only peer hangs up on our key; we dial again at once in v1, no retry counted', async () => {
+    const peer = await scripted();
+    const r = connectTo(peer, { transport: 'auto' });
+    await r.waitForState('connected');
+    expect(r.of('disconnect')[0]).toMatchObject({ reason: 'v2-unsupported', phase: 'awaiting-version' });
+    expect(r.of('handshake')[0]!.remote).toMatchObject({ transport: 'v1', sessionId: null });
+    expect(r.actor.getSnapshot().context).toMatchObject({ attempts: 2, retries: 0, v1Fallback: true });
+    expect(peer.connections).toBe(2);
+    r.actor.send({ type: 'STOP' });
+    await r.done;
+    await expectNothingLeft(r, peer);
+  });
+
+  it('auto: a peer that neither answers nor hangs up is taken for v1 after v2ResponseTimeout', async () => {
+    const accepted: MemoryEnd[] = [];
+    const listener = network.listen({ host: '127.0.0.1', port: 0 }, (incoming) => accepted.push(incoming.accept()));
+    cleanups.push(() => {
+      listener.close();
+      for (const end of accepted) end.destroy();
+    });
+    const r = connectTo({ port: listener.port }, { transport: 'auto', v2ResponseTimeoutMs: 5000, handshakeTimeoutMs: 60_000 });
+    await r.until(() => accepted.length === 1 && r.states().includes('handshaking'));
+    r.clock.increment(5000);
+    await r.until(() => accepted.length === 2);
+    expect(r.of('disconnect')[0]?.reason).toBe('v2-unsupported');
+    expect(r.actor.getSnapshot().context).toMatchObject({ transport: 'v1', retries: 0 });
+    r.actor.send({ type: 'STOP' });
+    await r.done;
+  });
+
+  it('auto: a peer that resets the connection on our key is v1 too: fallback at once', async () => {
+    const accepted: MemoryEnd[] = [];
+    const listener = network.listen({ host: '127.0.0.1', port: 0 }, (incoming) => {
+      const end = incoming.accept();
+      accepted.push(end);
+      if (accepted.length === 1) end.on('data', () => end.resetAndDestroy());
+    });
+    cleanups.push(() => {
+      listener.close();
+      for (const end of accepted) end.destroy();
+    });
+    const r = connectTo({ port: listener.port }, { transport: 'auto' });
+    await r.until(() => accepted.length === 2);
+    expect(r.of('disconnect')[0]?.reason).toBe('v2-unsupported');
+    r.actor.send({ type: 'STOP' });
+    await r.done;
+  });
+
+  it('auto: a peer that answers our key in v1 (its own version, magic first) is v1: fallback at once', async () => {
+    const peer = await scripted({
+      behaviour: 'manual',
+      onConnection: (conn) => {
+        // A v1 node that speaks first: what comes back to our key starts with the network magic.
+        if (conn.id === 1) conn.send({ command: 'version', payload: makeVersion() });
+      },
+    });
+    const r = connectTo(peer, { transport: 'auto' });
+    await r.until(() => peer.connections === 2);
+    expect(r.of('disconnect')[0]?.reason).toBe('v2-unsupported');
+    expect(r.actor.getSnapshot().context.v1Fallback).toBe(true);
+    r.actor.send({ type: 'STOP' });
+    await r.done;
+    await expectNothingLeft(r, peer);
+  });
+
+  it('v2 only: a v1-only peer ends the attempt as v2-unsupported, and there is no fallback', async () => {
+    const peer = await scripted();
+    const r = connectTo(peer, { transport: 'v2' });
+    expect(await r.done).toEqual({ reason: 'max-retries', cause: 'v2-unsupported', retries: 0 });
+    expect(peer.connections).toBe(1);
+    await expectNothingLeft(r, peer);
+  });
+
+  it('inbound: the first bytes decide; a v2 initiator and a v1 one are both answered in their own transport', async () => {
+    const runs: PeerRun[] = [];
+    const listener = network.listen({ host: '127.0.0.1', port: 0 }, (incoming) => {
+      const end = incoming.accept();
+      runs.push(run({ role: 'inbound', accepted: end, connectOnStart: true, transport: 'auto', host: end.remoteAddress, port: end.remotePort }));
+    });
+    cleanups.push(() => listener.close());
+    for (const transport of ['v2', 'v1'] as const) {
+      const out = connectTo({ port: listener.port }, { transport, nonces: undefined });
+      await out.waitForState('connected');
+      const inbound = runs.at(-1)!;
+      await inbound.waitForState('connected');
+      const [ours, theirs] = [out.of('handshake')[0]!.remote, inbound.of('handshake')[0]!.remote];
+      expect([ours.transport, theirs.transport]).toEqual([transport, transport]);
+      expect(ours.sessionId).toBe(theirs.sessionId);
+      // We announce NODE_P2P_V2 when we speak v2.
+      expect(theirs.services & Services.P2P_V2).toBe(transport === 'v2' ? Services.P2P_V2 : 0n);
+      out.actor.send({ type: 'STOP' });
+      await out.done;
+      await inbound.done;
+    }
+  });
+
+  it('v2: a flipped bit on the wire is a typed fatal error, and nothing is left', async () => {
+    const peer = await scripted({ transport: 'v2', negotiate: true });
+    const r = connectTo(peer, { transport: 'v2' });
+    await r.waitForState('connected');
+    const conn = await peer.waitForConnection();
+    // A packet whose tag no longer matches: its 3-byte length, then contents and tag all zeros.
+    conn.sendRaw(Buffer.alloc(40));
+    expect(await r.done).toMatchObject({ cause: 'framing-error' });
+    expect(r.of('disconnect')[0]?.message).toMatch(/v2|decrypt|authenticat|length/i);
+    await expectNothingLeft(r, peer);
+  });
+});
+
 describe('the chart', () => {
   it('every transition is taken by a test in this file', () => {
     const all = listTransitions(peerMachine).map((t) => t.key);

@@ -138,3 +138,17 @@ describe('when bcoin goes away', () => {
     bcoin = await startBcoin({ port, blocks: 3 });
   });
 });
+
+describe('the v2 transport against bcoin, a v1-only node', () => {
+  it('auto: our key goes unanswered; after v2ResponseTimeout we dial again in v1 and complete the handshake', async () => {
+    const r = connect({ transport: 'auto', v2ResponseTimeoutMs: 5000 });
+    await r.until(() => r.actor.getSnapshot().matches({ session: { link: { handshaking: 'keyExchange' } } }));
+    // bcoin reads our 64-byte key as two bad headers and says nothing (it never closes on them).
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    r.clock.increment(5000);
+    await r.waitForState('connected');
+    expect(r.of('disconnect')[0]?.reason).toBe('v2-unsupported');
+    expect(r.of('handshake')[0]?.remote).toMatchObject({ userAgent: '/bcoin:v1.0.2/', transport: 'v1', sessionId: null });
+    expect(r.actor.getSnapshot().context).toMatchObject({ retries: 0, attempts: 2 });
+  });
+});

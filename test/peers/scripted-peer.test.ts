@@ -229,7 +229,7 @@ describe("behaviour 'normal'", () => {
     const p = await peer();
     const c = await client(p);
     await c.handshake();
-    c.send({ command: 'tx', payload: Buffer.from('deadbeef', 'hex'), unknown: true });
+    c.send({ command: 'cmpctblock', payload: Buffer.from('deadbeef', 'hex'), unknown: true });
     const corrupted = encodeMessage(regtest.magic, { command: 'ping', payload: { nonce: 5n } });
     corrupted[23] = corrupted[23]! ^ 1;
     c.sendRaw(corrupted);
@@ -240,8 +240,8 @@ describe("behaviour 'normal'", () => {
     expect((await c.waitFor('pong')).payload.nonce).toBe(5n);
     await c.waitFor('pong', (m) => m.payload.nonce === 6n);
 
-    const tx = await p.waitFor('tx');
-    expect(tx).toEqual({ command: 'tx', payload: Buffer.from('deadbeef', 'hex'), unknown: true });
+    const unknown = await p.waitFor('cmpctblock');
+    expect(unknown).toEqual({ command: 'cmpctblock', payload: Buffer.from('deadbeef', 'hex'), unknown: true });
     const conn = await p.waitForConnection();
     expect(conn.protocolErrors.map((e) => e.code)).toEqual(['bad-checksum', 'truncated']);
   });

@@ -22,6 +22,9 @@
  *  - ping: a nonce-less ping (pre-BIP31) is written as an empty payload.
  *  - framing: bcoin's Framer and Parser refuse 12-character commands (Core and we accept them), and
  *    its Parser resynchronises after a bad magic instead of dropping the connection.
+ *  - tx: amounts are JS numbers, so an output value beyond ±(2^53 - 1) throws (Core and we read any
+ *    signed 64-bit value); a witness flag with every witness empty is read as a transaction without
+ *    witnesses (Core: "Superfluous witness record", see tx/core-vectors.test.ts).
  */
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
@@ -32,6 +35,7 @@ import type { AddrEntry } from '../../src/protocol/messages/addr.js';
 import { blockHash, type BlockHeader } from '../../src/protocol/messages/headers.js';
 import type { Command, KnownMessage, Payloads } from '../../src/protocol/messages/index.js';
 import { parse16 } from '../../src/protocol/messages/ip.js';
+import { serializeTransaction } from '../../src/protocol/messages/tx.js';
 import type { VersionAddress, VersionPayload } from '../../src/protocol/messages/version.js';
 import { NETWORKS } from '../../src/protocol/networks.js';
 import {
@@ -44,6 +48,8 @@ import {
   arbPort,
   arbU32,
   arbU64,
+  arbBlock,
+  arbTransaction,
   splitAt,
 } from '../../testkit/arbitraries.js';
 
@@ -435,7 +441,63 @@ describe('bcoin 1.0.2 differential: framing', () => {
   });
 });
 
+describe('bcoin 1.0.2 differential: tx and block', () => {
+  /** Output values bcoin can hold (it reads amounts as JS numbers). */
+  const safeValues = <T extends { outputs: readonly { value: bigint }[] }>(tx: T): boolean =>
+    tx.outputs.every((o) => o.value <= BigInt(Number.MAX_SAFE_INTEGER) && o.value >= -BigInt(Number.MAX_SAFE_INTEGER));
+
+  it('tx: bcoin reads our bytes to the same bytes, hashes, sizes and fields', () => {
+    fc.assert(
+      fc.property(arbTransaction().filter(safeValues), (tx) => {
+        const mine = ours('tx', tx);
+        const theirs = bcoin.TX.fromRaw(mine);
+        expect(theirs.toRaw().equals(mine)).toBe(true);
+        expect(theirs.hash().equals(tx.txid)).toBe(true);
+        expect(theirs.witnessHash().equals(tx.wtxid)).toBe(true);
+        expect([theirs.getSize(), theirs.getWeight(), theirs.getVirtualSize()]).toEqual([tx.size, tx.weight, tx.vsize]);
+        expect(theirs.inputs.map((i: Any) => [i.prevout.hash, i.prevout.index, i.sequence, i.script.toRaw().toString('hex')])).toEqual(
+          tx.inputs.map((i) => [i.prevout.hash.toString('hex'), i.prevout.index, i.sequence, i.scriptSig.toString('hex')]),
+        );
+        expect(theirs.outputs.map((o: Any) => [o.value, o.script.toRaw().toString('hex')])).toEqual(
+          tx.outputs.map((o) => [Number(o.value), o.scriptPubKey.toString('hex')]),
+        );
+        // And our reading of bcoin's own serialisation is the same transaction.
+        expect(oursDecoded('tx', theirs.toRaw())).toEqual(tx);
+      }),
+      { ...RUNS, seed: 112 },
+    );
+  });
+
+  it('block: bcoin reads our bytes to the same bytes, block hash, and every txid and wtxid', () => {
+    fc.assert(
+      fc.property(arbBlock().filter((b) => b.transactions.every(safeValues)), (block) => {
+        const mine = ours('block', block);
+        const theirs = bcoin.Block.fromRaw(mine);
+        expect(theirs.toRaw().equals(mine)).toBe(true);
+        expect(theirs.hash().equals(block.hash)).toBe(true);
+        expect(theirs.getWeight()).toBe(block.weight);
+        expect(theirs.txs.map((t: Any) => [t.hash('hex'), t.witnessHash('hex')])).toEqual(
+          block.transactions.map((t) => [t.txid.toString('hex'), t.wtxid.toString('hex')]),
+        );
+        expect(oursDecoded('block', theirs.toRaw())).toEqual(block);
+      }),
+      { numRuns: 60, seed: 113 },
+    );
+  });
+});
+
 describe('bcoin 1.0.2 quirks, pinned', () => {
+  it('an amount beyond 2^53 - 1: Core and we read it, bcoin throws', () => {
+    const bytes = serializeTransaction({
+      version: 1,
+      inputs: [{ prevout: { hash: Buffer.alloc(32, 1), index: 0 }, scriptSig: Buffer.alloc(0), sequence: 0, witness: [] }],
+      outputs: [{ value: 1n << 60n, scriptPubKey: Buffer.from([0x51]) }],
+      locktime: 0,
+    });
+    expect(oursDecoded('tx', bytes).outputs[0]!.value).toBe(1n << 60n);
+    expect(() => bcoin.TX.fromRaw(bytes)).toThrow(/2\^53/);
+  });
+
   const base: VersionPayload = {
     version: 70016,
     services: 9n,

@@ -155,9 +155,9 @@ describe('header encoding and parsing', () => {
       () => frame(NETWORKS.mainnet.magic, 'block', Buffer.alloc(MAX_PROTOCOL_MESSAGE_LENGTH + 1)),
       'unencodable',
     );
-    const max = frame(NETWORKS.mainnet.magic, 'block', Buffer.alloc(MAX_PROTOCOL_MESSAGE_LENGTH));
+    const max = frame(NETWORKS.mainnet.magic, 'cmpctblock', Buffer.alloc(MAX_PROTOCOL_MESSAGE_LENGTH));
     expect(max.length).toBe(HEADER_SIZE + MAX_PROTOCOL_MESSAGE_LENGTH);
-    expect(decodeFrame(max).message).toMatchObject({ command: 'block', unknown: true });
+    expect(decodeFrame(max).message).toMatchObject({ command: 'cmpctblock', unknown: true });
   });
 
   it('values the wire cannot carry are unencodable, not a RangeError or TypeError', () => {

@@ -3,7 +3,7 @@
  * MAX_SUBVERSION_LENGTH): one over is a typed ProtocolError, exactly at the limit is accepted.
  * Then truncation: every strict prefix of a valid payload is 'truncated' (or a valid shorter
  * message where the layout has optional trailing fields), never another exception; and bytes
- * after the known fields are tolerated.
+ * after the known fields are tolerated, except after a tx or a block.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -170,8 +170,14 @@ describe('entry count and string limits', () => {
 
 /** Which strict prefixes of `message`'s encoding are themselves valid payloads. */
 function validPrefix(message: KnownMessage, length: number, cut: number): boolean {
-  // version: the relay byte is optional, so cutting exactly it off leaves a valid version.
-  if (message.command === 'version') return message.payload.relay !== undefined && cut === length - 1;
+  // version: as Core reads it, everything after the receiver's address is optional, field by field:
+  // a cut right after the receiver (46 bytes), after the sender and nonce (80), after the user
+  // agent, or before the relay byte leaves a valid, shorter version.
+  if (message.command === 'version') {
+    const ua = Buffer.byteLength(message.payload.userAgent, 'latin1');
+    const afterUserAgent = 80 + (ua < 0xfd ? 1 : 3) + ua;
+    return [46, 80, afterUserAgent, afterUserAgent + 4].includes(cut) && cut < length;
+  }
   // reject: the hash is only read when 32 bytes remain; a cut inside it leaves a reject without one.
   if (message.command === 'reject') return message.payload.hash !== undefined && cut >= length - 32;
   return false;
@@ -206,11 +212,17 @@ describe('truncation and trailing bytes', () => {
     expect(prefixes).toBeGreaterThan(1000);
   });
 
-  it('bytes after the known fields are tolerated and do not change the result', () => {
+  it('bytes after the known fields are tolerated and do not change the result (tx and block: refused)', () => {
     fc.assert(
       fc.property(arbKnownMessage, fc.uint8Array({ minLength: 1, maxLength: 31 }), (message, extra) => {
         const bytes = encodePayload(message);
-        const decoded = decodePayload(message.command, Buffer.concat([bytes, extra]));
+        const padded = Buffer.concat([bytes, extra]);
+        if (message.command === 'tx' || message.command === 'block') {
+          // Stricter than Core, which ignores them: `raw` must be exactly what was hashed and relayed.
+          expectProtocolError(() => decodePayload(message.command, padded), 'trailing-bytes');
+          return;
+        }
+        const decoded = decodePayload(message.command, padded);
         if (message.command === 'version' && message.payload.relay === undefined) {
           // The first extra byte is where the relay flag would be: Core reads it the same way.
           expect(decoded).toEqual({ ...message, payload: { ...message.payload, relay: extra[0] !== 0 } });

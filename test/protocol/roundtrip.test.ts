@@ -39,7 +39,7 @@ describe('coverage', () => {
     expect(Object.keys(PAYLOAD_ARBITRARIES).sort()).toEqual(Object.keys(PAYLOAD_CODECS).sort());
     expect([...COMMANDS].sort()).toEqual(Object.keys(PAYLOAD_CODECS).sort());
     for (const c of COMMANDS) expect(isKnownCommand(c)).toBe(true);
-    for (const c of ['tx', 'block', 'foo', '__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+    for (const c of ['cmpctblock', 'foo', '__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
       expect(isKnownCommand(c)).toBe(false);
     }
   });

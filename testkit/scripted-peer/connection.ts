@@ -1,7 +1,7 @@
 // One accepted connection of a scripted peer: frames and decodes what arrives, keeps it, and writes what it is told.
-import { encodeMessage, decodePayload, type OutgoingMessage } from '../../src/protocol/codec.js';
+import { decodePayload, encodeMessage, encodePayload, type OutgoingMessage } from '../../src/protocol/codec.js';
 import { isProtocolError, ProtocolError } from '../../src/protocol/errors.js';
-import { type FrameEvent, Framer } from '../../src/protocol/framer.js';
+import { Wire, type WireEvent } from '../../src/protocol/wire.js';
 import type { Message } from '../../src/protocol/messages/index.js';
 import type { VersionPayload } from '../../src/protocol/messages/version.js';
 import type { Network } from '../../src/protocol/networks.js';
@@ -15,6 +15,8 @@ export interface ConnectionOwner<S extends StreamSocket> {
   /** 'host:port', for messages. */
   readonly address: string;
   readonly waitTimeoutMs: number;
+  /** What the peer speaks: v1 only, or v2 too (detected from the first bytes). */
+  readonly speaks: 'v1' | 'v2';
   /** Every decoded message, into the peer's own log. */
   record(message: Message): void;
   /** The behaviour's reaction to one decoded message. */
@@ -36,7 +38,8 @@ export class Connection<S extends StreamSocket> implements PeerConnection<S> {
   isReading = true;
   readonly closed: Promise<void>;
   private readonly inbox: Inbox<Message>;
-  private readonly framer: Framer;
+  private readonly wire: Wire;
+  sessionId: string | null = null;
   private readonly listeners = new Set<(message: Message) => void>();
 
   /** Starts reading `socket` at once; `id` counts from 1 per peer. */
@@ -48,7 +51,7 @@ export class Connection<S extends StreamSocket> implements PeerConnection<S> {
   ) {
     this.remoteAddress = plainHost(socket.remoteAddress);
     this.remotePort = socket.remotePort ?? 0;
-    this.framer = new Framer(peer.network.magic);
+    this.wire = new Wire({ magic: peer.network.magic, mode: peer.speaks === 'v2' ? 'detect' : 'v1' });
     this.inbox = new Inbox(
       () =>
         `connection ${id} from ${formatAddress(this.remoteAddress, this.remotePort)} to ${peer.address}, ${summarise(this.received)}`,
@@ -83,8 +86,16 @@ export class Connection<S extends StreamSocket> implements PeerConnection<S> {
     return !this.socket.destroyed && !this.socket.writableEnded;
   }
 
+  get transport(): 'v1' | 'v2' | null {
+    return this.wire.transport;
+  }
+
   send(message: OutgoingMessage): boolean {
-    const sent = this.sendRaw(encodeMessage(this.peer.network.magic, message));
+    const bytes =
+      this.wire.transport === 'v2'
+        ? this.wire.frame(message.command, encodePayload(message))
+        : encodeMessage(this.peer.network.magic, message);
+    const sent = this.sendRaw(bytes);
     // Hand-written scripts ('manual', onConnection) get handshake tracking too.
     if (sent && !('unknown' in message)) {
       if (message.command === 'version') this.localVersion ??= message.payload;
@@ -144,9 +155,9 @@ export class Connection<S extends StreamSocket> implements PeerConnection<S> {
   }
 
   private onData(chunk: Buffer): void {
-    let events: FrameEvent[];
+    let events: readonly WireEvent[];
     try {
-      events = this.framer.push(chunk);
+      events = this.wire.push(chunk);
     } catch (error) {
       // The framer never throws by contract; if it does, treat it as a broken stream.
       this.protocolErrors.push(
@@ -167,6 +178,16 @@ export class Connection<S extends StreamSocket> implements PeerConnection<S> {
         this.protocolErrors.push(event.error);
         continue;
       }
+      // The v2 handshake: what the transport must write, and the session it establishes.
+      if (event.type === 'send') {
+        this.sendRaw(event.bytes);
+        continue;
+      }
+      if (event.type === 'established') {
+        this.sessionId = event.sessionId.toString('hex');
+        continue;
+      }
+      if (event.type === 'detected' || event.type === 'peer-responded') continue;
       let message: Message;
       try {
         // Copy: the framer may hand out views into the socket's chunk.

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { PROTOCOL_VERSION } from '../../src/protocol/limits.js';
 import type { AddrEntry } from '../../src/protocol/messages/addr.js';
-import type { AddrV2Entry } from '../../src/protocol/messages/addrv2.js';
+import { AddrV2Network, type AddrV2Entry } from '../../src/protocol/messages/addrv2.js';
 import type { Message } from '../../src/protocol/messages/index.js';
 import type { VersionPayload } from '../../src/protocol/messages/version.js';
 import { NETWORKS, type Network, type NetworkName } from '../../src/protocol/networks.js';
@@ -65,14 +65,15 @@ export function makeVersion(
   };
 }
 
-/** An addr entry as addrv2 writes it (IPv4 or IPv6). */
+/** An addr entry as addrv2 writes it: IPv4, IPv6, or Tor v3 for a host ending in `.onion` (addrv2 only). */
 export const toAddrV2 = (a: AddrEntry): AddrV2Entry => {
   const v4 = net.isIPv4(a.host);
+  const onion = a.host.endsWith('.onion');
   return {
     time: a.time,
     services: a.services,
-    network: v4 ? 'ipv4' : 'ipv6',
-    networkId: v4 ? 1 : 2,
+    network: onion ? 'torv3' : v4 ? 'ipv4' : 'ipv6',
+    networkId: onion ? AddrV2Network.torv3 : v4 ? AddrV2Network.ipv4 : AddrV2Network.ipv6,
     host: a.host,
     port: a.port,
   };

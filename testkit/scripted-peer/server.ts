@@ -28,6 +28,7 @@ export class Peer<S extends StreamSocket> implements ScriptedPeer<S>, Connection
   readonly host: string;
   port: number;
   readonly network: Network;
+  readonly speaks: 'v1' | 'v2';
   readonly waitTimeoutMs: number;
   behaviour: Behaviour;
   isClosed = false;
@@ -53,6 +54,7 @@ export class Peer<S extends StreamSocket> implements ScriptedPeer<S>, Connection
     this.host = options.host ?? '127.0.0.1';
     this.port = options.port ?? 0;
     this.network = resolveNetwork(options.network);
+    this.speaks = options.transport ?? 'v1';
     this.behaviour = options.behaviour ?? 'normal';
     if (!BEHAVIOURS.includes(this.behaviour))
       throw new Error(`unknown behaviour ${JSON.stringify(this.behaviour)}`);

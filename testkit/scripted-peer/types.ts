@@ -143,10 +143,19 @@ export interface ScriptedPeerOptions<S extends StreamSocket = net.Socket> {
   onConnection?: (conn: PeerConnection<S>) => void;
   /** Default timeout of every `waitFor`/`waitForConnection`; default 5000 ms. */
   waitTimeoutMs?: number;
+  /**
+   * `v1` (default): a v1-only node, which reads a BIP324 key as bad magic and hangs up; `v2`: a
+   * node that, like Core 29, reads the first bytes and answers a v2 initiator in v2.
+   */
+  transport?: 'v1' | 'v2';
 }
 
 /** One accepted connection of a scripted peer. */
 export interface PeerConnection<S extends StreamSocket = net.Socket> {
+  /** The transport of this connection: `v1`, `v2`, or null while its first bytes have not said. */
+  readonly transport: 'v1' | 'v2' | null;
+  /** v2: the session id both ends derived (hex), once established. */
+  readonly sessionId: string | null;
   /** 1, 2, … in order of acceptance on this peer. */
   readonly id: number;
   readonly socket: S;

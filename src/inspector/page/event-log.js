@@ -73,7 +73,9 @@ export function describeRecord(record, name, isMachine = () => true) {
     switch (record.eventType) {
       case 'message': {
         const arrow = e.direction === 'in' ? '←' : '→';
-        return { ...base, what: `${arrow} ${e.command}`, detail: payloadSummary(e.command, e.payload), css: `message ${e.direction}` };
+        // A command the codec does not decode comes as command 'unknown' with its wire name.
+        const command = e.command === 'unknown' ? e.name : e.command;
+        return { ...base, what: `${arrow} ${command}`, detail: payloadSummary(command, e.payload), css: `message ${e.direction}` };
       }
       case 'state':
         return { ...base, what: String(e.state), detail: e.reason ? `after ${e.reason}` : e.retries ? `retries ${e.retries}` : '', css: 'lifecycle' };

@@ -2,6 +2,7 @@ import type { Reader } from '../reader.js';
 import type { Writer } from '../writer.js';
 import { type AddrPayload, decodeAddr, encodeAddr } from './addr.js';
 import { type AddrV2Payload, decodeAddrV2, encodeAddrV2 } from './addrv2.js';
+import { type Block, decodeBlock, encodeBlock } from './block.js';
 import { decodeEmpty, type EmptyPayload, encodeEmpty } from './empty.js';
 import { decodeFeeFilter, encodeFeeFilter, type FeeFilterPayload } from './feefilter.js';
 import { decodeHeaders, encodeHeaders, type HeadersPayload } from './headers.js';
@@ -10,6 +11,7 @@ import { decodeLocator, encodeLocator, type LocatorPayload } from './locator.js'
 import { decodeNonce, encodeNonce, type NoncePayload } from './ping.js';
 import { decodeReject, encodeReject, type RejectPayload } from './reject.js';
 import { decodeSendCmpct, encodeSendCmpct, type SendCmpctPayload } from './sendcmpct.js';
+import { decodeTx, encodeTx, type Transaction } from './tx.js';
 import { decodeVersion, encodeVersion, type VersionPayload } from './version.js';
 
 /** Every command the codec understands, and the type of its payload. */
@@ -34,6 +36,8 @@ export interface Payloads {
   headers: HeadersPayload;
   mempool: EmptyPayload;
   reject: RejectPayload;
+  tx: Transaction;
+  block: Block;
 }
 
 /** A command the codec decodes. */
@@ -42,7 +46,7 @@ export type Command = keyof Payloads;
 /** A message the codec decodes, its payload typed by its command. */
 export type KnownMessage = { [K in Command]: { command: K; payload: Payloads[K] } }[Command];
 
-/** A well-formed message whose command we do not decode (tx, block, ...): delivered as bytes. */
+/** A well-formed message whose command we do not decode (cmpctblock, getcfilters, ...): delivered as bytes. */
 export interface UnknownMessage {
   command: string;
   payload: Buffer;
@@ -88,6 +92,8 @@ export const PAYLOAD_CODECS: { readonly [K in Command]: PayloadCodec<Payloads[K]
   headers: codec(decodeHeaders, encodeHeaders),
   mempool: empty,
   reject: codec(decodeReject, encodeReject),
+  tx: codec(decodeTx, encodeTx),
+  block: codec(decodeBlock, encodeBlock),
 };
 
 /** Every command the codec decodes. */

@@ -103,6 +103,16 @@ const hash = bytes(32);
 const port = u16;
 const empty = record({});
 const versionAddress = record({ services: u64, host: text(64), port });
+const blockHeader = record({ version: i32, prevBlock: hash, merkleRoot: hash, time: u32, bits: u32, nonce: u32 });
+const transaction = record({
+  version: u32,
+  inputs: list(
+    record({ prevout: record({ hash, index: u32 }), scriptSig: someBytes(ANY), sequence: u32, witness: list(someBytes(ANY), ANY) }),
+    ANY,
+  ),
+  outputs: list(record({ value: i64, scriptPubKey: someBytes(ANY) }), ANY),
+  locktime: u32,
+});
 
 /** The shape of every payload the codec encodes. */
 export const PAYLOAD_SHAPES = {
@@ -149,10 +159,12 @@ export const PAYLOAD_SHAPES = {
   getheaders: record({ version: u32, locator: list(hash, ANY), stopHash: hash }),
   getblocks: record({ version: u32, locator: list(hash, ANY), stopHash: hash }),
   headers: record({
-    headers: list(record({ version: i32, prevBlock: hash, merkleRoot: hash, time: u32, bits: u32, nonce: u32 }), ANY),
+    headers: list(blockHeader, ANY),
   }),
   mempool: empty,
   reject: record({ message: text(ANY), code: u8, reason: text(ANY), hash }, ['hash']),
+  tx: transaction,
+  block: record({ header: blockHeader, transactions: list(transaction, ANY) }),
 } as const satisfies { readonly [K in Command]: Shape };
 
 /** Throws `unencodable`, naming the field, when `payload` does not have `shape`. */

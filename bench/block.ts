@@ -1,0 +1,143 @@
+/**
+ * Block decoding: ours (decodePayload('block', raw): block hash, every txid and wtxid from the bytes
+ * read, sizes, weight) against bcoin 1.0.2 (Block.fromRaw, block.hash(), every tx.hash() and
+ * tx.witnessHash()), on the real blocks of test/vectors/blocks, each contender in its own process.
+ * Where our time goes: the hashing alone (our mix of JavaScript and node:crypto, and node:crypto
+ * for everything), and verifyBlock after the decode.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from './lib/child.js';
+import { measure, type Proc, REPS, type Runner, type Sample, speedup, type WithoutInner } from './lib/measure.js';
+import { targetsTable } from './lib/report.js';
+import { fmtPct, fmtRatio, mbps } from './lib/stats.js';
+import type { BenchContext, BenchModule, ModuleReport, Table, Target } from './lib/types.js';
+import type { BlockFile, BlockLoadResult, BlockRequest } from './workers/block-protocol.js';
+import type { PassResult } from './workers/protocol.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const BLOCKS_DIR = path.join(here, '../test/vectors/blocks');
+const BCOIN_BACKENDS = ['js', 'node'] as const;
+const TARGET = 3;
+
+type TimedBlockRequest = WithoutInner<Exclude<BlockRequest, { op: 'load' }>>;
+
+const fmtUs = (ms: number): string => {
+  const us = ms * 1000;
+  return us < 100 ? us.toFixed(1) : us.toFixed(0);
+};
+
+async function run(ctx: BenchContext): Promise<ModuleReport> {
+  const files: BlockFile[] = readdirSync(BLOCKS_DIR)
+    .filter((f) => f.endsWith('.raw'))
+    .sort()
+    .map((f) => ({ name: f.replace(/\.raw$/, ''), file: path.join(BLOCKS_DIR, f) }));
+  const ours: Proc = {
+    key: 'ours',
+    label: 'ours',
+    worker: Worker.start('block-ours', path.join(here, 'workers/block-ours.ts'), { execArgv: ['--import', 'tsx'] }),
+    backend: '',
+  };
+  const bcoins: Proc[] = BCOIN_BACKENDS.map((key) => ({
+    key,
+    label: `bcoin ${key}`,
+    worker: Worker.start(`block-bcoin-${key}`, path.join(here, 'workers/block-bcoin.cjs'), { env: { NODE_BACKEND: key } }),
+    backend: '',
+  }));
+  const procs = [ours, ...bcoins];
+  try {
+    const loads = new Map<string, BlockLoadResult>();
+    for (const p of procs) {
+      const loaded = await p.worker.request<BlockLoadResult>({ op: 'load', blocks: files });
+      p.backend = loaded.backend;
+      loads.set(p.key, loaded);
+    }
+    // Both sides must find the same block hash, txids and wtxids before any time counts.
+    for (const f of files) {
+      const mine = loads.get('ours')!.fingerprints[f.name];
+      for (const b of bcoins) {
+        if (loads.get(b.key)!.fingerprints[f.name] !== mine) throw new Error(`${f.name}: ${b.label} and ours disagree on the hashes`);
+      }
+    }
+    ctx.log(`processes: ${procs.map((p) => `${p.label} = ${p.backend}`).join('; ')}`);
+
+    const rows: string[][] = [];
+    const stageRows: string[][] = [];
+    const targets: Target[] = [];
+    for (const f of files) {
+      const bytes = statSync(f.file).size;
+      // The fingerprint is the block hash, then a txid and a wtxid per transaction.
+      const transactions = (loads.get('ours')!.fingerprints[f.name]!.split(',').length - 1) / 2;
+      const check = (r: PassResult): void => {
+        if (r.messages !== 1 || r.bad !== 0) throw new Error(`${f.name}: bad pass ${JSON.stringify(r)}`);
+      };
+      ctx.log(`${f.name}: ${bytes} bytes, ${transactions} transactions`);
+      const runners: Runner<TimedBlockRequest>[] = [
+        ...procs.map((proc) => ({ key: proc.key, proc, request: { op: 'decode', block: f.name } as const, check })),
+        { key: 'hash', proc: ours, request: { op: 'hash', block: f.name } as const, check },
+        { key: 'hash-native', proc: ours, request: { op: 'hash', block: f.name, native: true } as const, check },
+        { key: 'verify', proc: ours, request: { op: 'verify', block: f.name } as const, check },
+      ];
+      const s = await measure(runners, REPS);
+      const get = (key: string): Sample => s.get(key)!;
+      const fastest = BCOIN_BACKENDS.map((k) => get(k)).reduce((a, b) => (a.ms <= b.ms ? a : b));
+      const fastestKey = BCOIN_BACKENDS.find((k) => get(k) === fastest)!;
+      const ratio = speedup(get('ours'), fastest);
+      rows.push([
+        f.name,
+        bytes.toLocaleString('en'),
+        String(transactions),
+        fmtUs(get('ours').ms),
+        fmtUs(get('js').ms),
+        fmtUs(get('node').ms),
+        fmtRatio(ratio),
+        `${(mbps(bytes, get('ours').ms)).toFixed(0)}`,
+      ]);
+      stageRows.push([
+        f.name,
+        fmtUs(get('hash').ms),
+        fmtPct(get('hash').ms / get('ours').ms),
+        fmtUs(get('hash-native').ms),
+        fmtRatio(speedup(get('hash'), get('hash-native'))),
+        fmtUs(get('verify').ms),
+      ]);
+      targets.push({
+        name: `decode ${f.name}`,
+        goal: `≥ ${TARGET}× bcoin (faster backend)`,
+        actual: `${fmtRatio(ratio)} (bcoin ${fastestKey})`,
+        met: ratio >= TARGET,
+      });
+    }
+
+    const decodeTable: Table = {
+      title: 'Decoding real blocks (µs per block, median of rounds)',
+      columns: ['block', 'bytes', 'txs', 'ours', 'bcoin js', 'bcoin node', 'ours vs faster bcoin', 'ours MB/s'],
+      numeric: [1, 2, 3, 4, 5, 6, 7],
+      rows,
+    };
+    const stageTable: Table = {
+      title: 'Where our time goes (µs per block)',
+      columns: ['block', 'hashing only', 'share of decode', 'hashing, node:crypto only', 'ours vs node:crypto only', 'verifyBlock'],
+      numeric: [1, 2, 3, 4, 5],
+      rows: stageRows,
+    };
+    return {
+      tables: [decodeTable, stageTable, targetsTable(targets)],
+      targets,
+      notes: [
+        `Same bytes for everyone: the raw blocks in test/vectors/blocks. Ours: \`decodePayload('block', raw)\`, which returns the header and block hash and every transaction with its txid and wtxid (hashed from the received byte ranges, never re-serialised), sizes and weight. bcoin: \`Block.fromRaw(raw)\`, \`block.hash()\`, and \`tx.hash()\` and \`tx.witnessHash()\` for every transaction; NODE_BACKEND=js and =node each in its own process, the ratio against the faster. Before timing, both sides' block hash, txids and wtxids are compared.`,
+        `Each contender is its own process; ${REPS} rounds, each contender one sample per round (the pass repeated for at least 40 ms), order rotating; the ratio is the median of per-round ratios.`,
+        '"Hashing only": the double SHA-256 of the header and of every txid and wtxid range, as the decode does it (first round in JavaScript up to JS_FIRST_ROUND_LIMIT bytes, node:crypto above; second round always in JavaScript). "node:crypto only": the same hashes with two node:crypto one-shots each. "verifyBlock": merkle root with the CVE-2012-2459 check, witness commitment, coinbase, CheckTransaction, sigops, weight, on the decoded block.',
+      ],
+    };
+  } finally {
+    await Promise.all(procs.map((p) => p.worker.close()));
+  }
+}
+
+export const blockBench: BenchModule = {
+  name: 'block',
+  title: 'Transactions and blocks (decode with txids, wtxids and block hash)',
+  run,
+};
