@@ -124,7 +124,8 @@ export const addressFetchMachine = setup({
         const id = `seed-${nextId++}`;
         const ref = spawn('peer', {
           id,
-          input: { ...oneShotPeerInput(context.options.peer, context.options.network, seed), getaddr: true },
+          // A seed is an automatic connection, and nothing tells whether it speaks v2: v1 under `auto`, as Core.
+          input: { ...oneShotPeerInput(context.options.peer, context.options.network, { ...seed, services: 0n }), getaddr: true },
         });
         forwardPeerEvents(ref, id, self, HEARD_FROM_PEERS);
         active[id] = { seed, addresses: 0 };

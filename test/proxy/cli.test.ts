@@ -33,7 +33,7 @@ async function dnsStandIn() {
   return dns;
 }
 
-const FAST = ['--network', 'regtest', '--backoff', '20', '--connect-timeout', '2000', '--handshake-timeout', '2000'];
+const FAST = ['--network', 'regtest', '--transport', 'v1', '--backoff', '20', '--connect-timeout', '2000', '--handshake-timeout', '2000'];
 
 describe('bitcoin-node connect --proxy', () => {
   it('completes the handshake through the proxy', async () => {
