@@ -182,7 +182,8 @@ async function addressesOf(host: string, resolve: HostResolver): Promise<string[
 export function createNode(options: NodeOptions, actorOptions: NodeActorOptions = {}): BitcoinNode {
   const network = NETWORKS[options.network];
   const named = options.peers?.map((p) => parsePeer(p, network.defaultPort)) ?? null;
-  if (named?.length === 0 || (!named && network.dnsSeeds.length === 0)) {
+  if (named?.length === 0) throw new RangeError('peers is empty: name at least one, or leave it out to use the DNS seeds');
+  if (!named && network.dnsSeeds.length === 0) {
     throw new RangeError(`${network.name} has no DNS seeds: name a peer, e.g. peers: ['127.0.0.1:${network.defaultPort}']`);
   }
   const dataDir = options.dataDir ?? defaultDataDir(options.network);

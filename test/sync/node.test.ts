@@ -164,6 +164,7 @@ describe('the node', () => {
   it('checks what it is given before anything runs', () => {
     expect(() => createNode({ network: 'regtest' })).toThrow(/regtest has no DNS seeds: name a peer/);
     expect(() => createNode({ network: 'regtest', peers: ['127.0.0.1:99999'] })).toThrow(RangeError);
+    expect(() => createNode({ network: 'mainnet', peers: [] })).toThrow(/peers is empty/);
     expect(parsePeer('127.0.0.1', 18444)).toEqual({ host: '127.0.0.1', port: 18444 });
     expect(parsePeer('[::1]:8333', 18444)).toEqual({ host: '::1', port: 8333 });
     expect(parsePeer('2001:db8::1', 8333)).toEqual({ host: '2001:db8::1', port: 8333 });
