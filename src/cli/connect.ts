@@ -8,7 +8,6 @@ import { peerMachine } from '../../machines/peer.js';
 import { frameCodec } from '../actors/codec.js';
 import { createTcpSocket } from '../actors/socket.js';
 import { createResolver, pickOne } from '../dns.js';
-import { formatHostPort } from '../host-port.js';
 import { PACKAGE_NAME } from '../package-info.js';
 import { classifyTarget } from '../crawl.js';
 import { networkOfHost } from '../net-address.js';

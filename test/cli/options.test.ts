@@ -54,6 +54,7 @@ describe('what a peer says, on a terminal', () => {
       human.child.kill('SIGINT');
       const { stdout } = await human.exit;
       expect(stdout).toContain('/evil2J:1.0/ version');
+      // eslint-disable-next-line no-control-regex -- the point: no control character reaches the terminal
       expect(stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
 
       const json = startCli(['connect', peer.address, '--network', 'regtest', '--json']);

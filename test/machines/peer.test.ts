@@ -681,8 +681,10 @@ describe('the transport: BIP324 v2 and the v1 fallback', () => {
     const r = connectTo(peer, { transport: 'v2' });
     await r.waitForState('connected');
     const conn = await peer.waitForConnection();
-    // A packet whose tag no longer matches: its 3-byte length, then contents and tag all zeros.
-    conn.sendRaw(Buffer.alloc(40));
+    // A real packet whose authentication tag no longer matches: one bit of its last byte flipped.
+    const packet = conn.encode({ command: 'ping', payload: { nonce: 5n } });
+    packet[packet.length - 1]! ^= 0x01;
+    conn.sendRaw(packet);
     expect(await r.done).toMatchObject({ cause: 'framing-error' });
     expect(r.of('disconnect')[0]?.message).toMatch(/v2|decrypt|authenticat|length/i);
     await expectNothingLeft(r, peer);

@@ -90,12 +90,14 @@ export class Connection<S extends StreamSocket> implements PeerConnection<S> {
     return this.wire.transport;
   }
 
+  encode(message: OutgoingMessage): Buffer {
+    return this.wire.transport === 'v2'
+      ? this.wire.frame(message.command, encodePayload(message))
+      : encodeMessage(this.peer.network.magic, message);
+  }
+
   send(message: OutgoingMessage): boolean {
-    const bytes =
-      this.wire.transport === 'v2'
-        ? this.wire.frame(message.command, encodePayload(message))
-        : encodeMessage(this.peer.network.magic, message);
-    const sent = this.sendRaw(bytes);
+    const sent = this.sendRaw(this.encode(message));
     // Hand-written scripts ('manual', onConnection) get handshake tracking too.
     if (sent && !('unknown' in message)) {
       if (message.command === 'version') this.localVersion ??= message.payload;

@@ -183,6 +183,11 @@ export interface PeerConnection<S extends StreamSocket = net.Socket> {
   readonly closed: Promise<void>;
   /** Frames and writes a message; false (and nothing written) once the socket is ending or closed. */
   send(message: OutgoingMessage): boolean;
+  /**
+   * The bytes `send` would write, in this connection's transport, without writing them (v2: the
+   * packet counter moves on, as if it had been sent): for tests that damage a real frame.
+   */
+  encode(message: OutgoingMessage): Buffer;
   /** Writes bytes as they are; false once the socket is ending or closed. */
   sendRaw(bytes: Uint8Array): boolean;
   /** Graceful end (FIN after pending writes). */
