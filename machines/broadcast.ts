@@ -109,6 +109,10 @@ export const broadcastMachine = setup({
       assertEvent(event, 'peer.inv');
       return announcedBack(context, event.id, event.items).length > 0;
     },
+    rejectsOurs: ({ context, event }) => {
+      assertEvent(event, 'peer.reject');
+      return event.message === 'tx' && event.hash !== null && transactionKey(event.hash) in context.transactions && event.id in context.peers;
+    },
     isPending: ({ context, event }) => {
       assertEvent(event, ['broadcast.reannounce', 'broadcast.timeout']);
       return isPending(context, event.key);
@@ -179,6 +183,11 @@ export const broadcastMachine = setup({
       assertEvent(event, 'peer.getdata');
       work(context, enqueue, (state, out) => serve(state, event.id, event.items, out));
     }),
+    reportRejection: emit(({ context, event }) => {
+      assertEvent(event, 'peer.reject');
+      const { id, code, reason } = event;
+      return { type: 'rejected' as const, key: transactionKey(event.hash!), code, reason, peer: id, address: context.peers[id]!.address };
+    }),
     markPropagated: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'peer.inv');
       work(context, enqueue, (state, out) => {
@@ -226,6 +235,7 @@ export const broadcastMachine = setup({
         'peer.feefilter': { guard: 'isKnownPeer', actions: 'recordFeeFilter' },
         'peer.getdata': { guard: 'asksForTransactions', actions: 'serveTransactions' },
         'peer.inv': { guard: 'announcesOursBack', actions: 'markPropagated' },
+        'peer.reject': { guard: 'rejectsOurs', actions: 'reportRejection' },
         'broadcast.reannounce': { guard: 'isPending', actions: 'reannounce' },
         'broadcast.timeout': { guard: 'isPending', actions: 'expireTransaction' },
         STOP: 'stopped',

@@ -26,6 +26,8 @@ export type PeerLinkEvent =
   | { type: 'peer.notfound'; id: string; items: readonly InvItem[] }
   /** BIP133: the lowest fee rate the peer wants announced, satoshis per 1000 virtual bytes. */
   | { type: 'peer.feefilter'; id: string; feeRate: bigint }
+  /** BIP61 (retired by Core, still sent by bcoin and older nodes): the peer refused a message of ours. */
+  | { type: 'peer.reject'; id: string; message: string; code: number; reason: string; hash: Buffer | null }
   /** A `block` or `tx` arrived that did not decode (`bad-checksum`: it did not even arrive intact). */
   | { type: 'peer.undecodable'; id: string; command: 'block' | 'tx'; code: ProtocolErrorCode; message: string };
 
@@ -72,6 +74,10 @@ export function toPeerLinkEvent(id: string, address: string, event: PeerEmitted)
           return { type: 'peer.notfound', id, items: event.payload.items };
         case 'feefilter':
           return { type: 'peer.feefilter', id, feeRate: event.payload.feeRate };
+        case 'reject': {
+          const { message, code, reason, hash } = event.payload;
+          return { type: 'peer.reject', id, message, code, reason, hash: hash ?? null };
+        }
         default:
           return null;
       }

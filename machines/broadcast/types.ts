@@ -78,7 +78,7 @@ export type BroadcastEvent =
   | { type: 'BROADCAST'; tx: Transaction; fee?: bigint }
   /** Stop serving a transaction and forget it (by txid, wire order). */
   | { type: 'FORGET'; txid: Buffer }
-  | Extract<PeerLinkEvent, { type: 'peer.ready' | 'peer.gone' | 'peer.inv' | 'peer.getdata' | 'peer.feefilter' }>
+  | Extract<PeerLinkEvent, { type: 'peer.ready' | 'peer.gone' | 'peer.inv' | 'peer.getdata' | 'peer.feefilter' | 'peer.reject' }>
   | { type: 'broadcast.reannounce'; key: string }
   | { type: 'broadcast.timeout'; key: string }
   | { type: 'STOP' };
@@ -94,6 +94,11 @@ export type BroadcastEmitted =
    * told is connected, so propagation can still be seen.
    */
   | ({ type: 'requested'; key: string; witness: boolean; observable: boolean } & PeerRef)
+  /**
+   * A peer said with a BIP61 `reject` that it refused it (`code`, `reason`: bcoin's words, e.g.
+   * `insufficient fee`). Core sends none: a Core peer that refuses it stays silent.
+   */
+  | ({ type: 'rejected'; key: string; code: number; reason: string } & PeerRef)
   /** A peer we did not tell announced it to us: it travelled. */
   | ({ type: 'propagated'; key: string } & PeerRef)
   /** `broadcastTimeout` passed before it propagated. */
@@ -102,4 +107,4 @@ export type BroadcastEmitted =
   | { type: 'refused'; key: string; reason: 'too-many-transactions' };
 
 /** The link events the broadcaster reads. */
-export const BROADCAST_WANTS = ['peer.ready', 'peer.gone', 'peer.inv', 'peer.getdata', 'peer.feefilter'] as const;
+export const BROADCAST_WANTS = ['peer.ready', 'peer.gone', 'peer.inv', 'peer.getdata', 'peer.feefilter', 'peer.reject'] as const;

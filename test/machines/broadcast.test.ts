@@ -196,6 +196,19 @@ describe('broadcast: propagation, schedule, timeout', () => {
     expect(run.sentTransactions('told')).toHaveLength(1);
   });
 
+  it('reports a BIP61 reject of ours (bcoin sends them) and goes on; other rejects are not ours', () => {
+    const run = runBroadcast();
+    run.ready('p1');
+    run.actor.send({ type: 'BROADCAST', tx });
+    run.actor.send({ type: 'peer.reject', id: 'p1', message: 'tx', code: 0x42, reason: 'insufficient fee', hash: tx.txid });
+    run.actor.send({ type: 'peer.reject', id: 'p1', message: 'tx', code: 0x10, reason: 'bad-txns', hash: legacy.txid });
+    run.actor.send({ type: 'peer.reject', id: 'p1', message: 'block', code: 0x10, reason: 'bad', hash: null });
+    expect(run.of('rejected')).toEqual([
+      { type: 'rejected', key: key(tx), code: 0x42, reason: 'insufficient fee', peer: 'p1', address: 'p1.test:8333' },
+    ]);
+    expect(run.context().transactions[key(tx)]?.status).toBe('pending');
+  });
+
   it('a txid announcement counts as much as a wtxid one', () => {
     const run = runBroadcast();
     run.ready('told');
