@@ -199,7 +199,7 @@ export function startBroadcaster(
       actor.send({ type: 'FORGET', txid: Buffer.from(txid, 'hex').reverse() });
     },
     stop() {
-      actor.send({ type: 'STOP' });
+      if (actor.getSnapshot().status === 'active') actor.send({ type: 'STOP' });
     },
   };
 }

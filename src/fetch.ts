@@ -110,7 +110,7 @@ export function startBlockFetcher(
       });
     },
     stop() {
-      actor.send({ type: 'STOP' });
+      if (actor.getSnapshot().status === 'active') actor.send({ type: 'STOP' });
     },
   };
 }
