@@ -93,7 +93,7 @@ export function createBroadcastMachine(source: PeerSource): BroadcastMachine {
 /** A running broadcaster. */
 export interface Broadcaster {
   /**
-   * The statechart: `actor.on('announced' | 'filtered' | 'requested' | 'propagated' | 'expired', …)`
+   * The statechart: `actor.on('announced' | 'watching' | 'filtered' | 'requested' | 'rejected' | 'propagated' | 'expired', …)`
    * tells every step of every transaction.
    */
   readonly actor: Actor<BroadcastMachine>;
@@ -145,7 +145,7 @@ export function startBroadcaster(
   actor.on('announced', (e) => {
     const entry = tracked.get(e.key);
     for (const p of e.peers) if (entry) add(entry.result.announcedTo, p.address);
-    log('%s announced to %d peers (round %d), %d kept back', e.key, e.peers.length, e.round, e.observers.length);
+    log('%s announced to %d peers (round %d)', e.key, e.peers.length, e.round);
   });
   actor.on('requested', (e) => {
     const entry = tracked.get(e.key);

@@ -110,6 +110,17 @@ export function tellPeers(
   newcomers: readonly RelayPeer[],
   out: RelayOutbox,
 ): void {
+  announce(record, choose(state, options, record, newcomers, out), out);
+}
+
+/** Which of `newcomers` to tell; the others are recorded as filtering it or kept back to watch. */
+function choose(
+  state: RelayState,
+  options: BroadcastOptions,
+  record: BroadcastRecord,
+  newcomers: readonly RelayPeer[],
+  out: RelayOutbox,
+): RelayPeer[] {
   const eligible: RelayPeer[] = [];
   for (const peer of newcomers) {
     if (!peer.relay) continue;
@@ -122,17 +133,25 @@ export function tellPeers(
     }
     eligible.push(peer);
   }
-  if (eligible.length === 0) return;
+  if (eligible.length === 0) return [];
   const toldAndConnected = record.announcedTo.filter((id) => id in state.peers).length;
   const watching = record.observers.filter((id) => id in state.peers).length;
   const wanted = Math.max(0, options.observers - watching);
   const held = Math.min(wanted, eligible.length - (toldAndConnected > 0 ? 0 : 1));
   const kept = held > 0 ? eligible.slice(eligible.length - held) : [];
-  const told = eligible.slice(0, eligible.length - kept.length);
-  for (const peer of kept) record.observers.push(peer.id);
-  for (const peer of told) {
+  if (kept.length > 0) {
+    for (const peer of kept) record.observers.push(peer.id);
+    out.emit({ type: 'watching', key: record.key, peers: kept.map(ref) });
+  }
+  return eligible.slice(0, eligible.length - kept.length);
+}
+
+/** One round: an `inv` to each peer, reported once for all of them. */
+function announce(record: BroadcastRecord, peers: readonly RelayPeer[], out: RelayOutbox): void {
+  if (peers.length === 0) return;
+  for (const peer of peers) {
     out.send(peer.id, { command: 'inv', payload: { items: [invFor(record, peer)] } });
-    record.announcedTo.push(peer.id);
+    if (!record.announcedTo.includes(peer.id)) record.announcedTo.push(peer.id);
     record.filteredBy = record.filteredBy.filter((f) => f !== peer.id);
   }
   record.rounds += 1;
@@ -140,8 +159,7 @@ export function tellPeers(
     type: 'announced',
     key: record.key,
     round: record.rounds,
-    peers: told.map((peer) => ({ ...ref(peer), inv: peer.wtxidRelay ? ('wtx' as const) : ('tx' as const) })),
-    observers: kept.map(ref),
+    peers: peers.map((peer) => ({ ...ref(peer), inv: peer.wtxidRelay ? ('wtx' as const) : ('tx' as const) })),
   });
 }
 
@@ -157,18 +175,7 @@ export function reannounce(state: RelayState, options: BroadcastOptions, record:
     .filter((peer): peer is RelayPeer => peer !== undefined);
   const considered = new Set([...record.announcedTo, ...record.observers]);
   const fresh = Object.values(state.peers).filter((peer) => !considered.has(peer.id));
-  for (const peer of again) out.send(peer.id, { command: 'inv', payload: { items: [invFor(record, peer)] } });
-  if (again.length > 0) {
-    record.rounds += 1;
-    out.emit({
-      type: 'announced',
-      key: record.key,
-      round: record.rounds,
-      peers: again.map((peer) => ({ ...ref(peer), inv: peer.wtxidRelay ? ('wtx' as const) : ('tx' as const) })),
-      observers: [],
-    });
-  }
-  tellPeers(state, options, record, fresh, out);
+  announce(record, [...again, ...choose(state, options, record, fresh, out)], out);
 }
 
 /**

@@ -85,8 +85,10 @@ export type BroadcastEvent =
 
 /** What the broadcaster tells its embedder; every event names the transaction by its txid (RPC order). */
 export type BroadcastEmitted =
-  /** An `inv` went to these peers (`inv`: by wtxid or txid); `observers` were kept back to watch. */
-  | { type: 'announced'; key: string; round: number; peers: (PeerRef & { inv: 'wtx' | 'tx' })[]; observers: PeerRef[] }
+  /** An `inv` went to these peers (`inv`: by wtxid or txid), in announcement round `round`. */
+  | { type: 'announced'; key: string; round: number; peers: (PeerRef & { inv: 'wtx' | 'tx' })[] }
+  /** These peers are kept back, not told: when one announces the transaction to us, it has travelled. */
+  | { type: 'watching'; key: string; peers: PeerRef[] }
   /** A peer's feefilter is above the transaction's fee rate: it is not told. */
   | ({ type: 'filtered'; key: string; feeFilter: bigint } & PeerRef)
   /**

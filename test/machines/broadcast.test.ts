@@ -39,7 +39,8 @@ describe('broadcast: announcing', () => {
     expect(run.told('modern')).toEqual([wtx(tx)]);
     expect(run.told('old')).toEqual([txItem(tx)]);
     expect(run.told('watcher')).toEqual([]);
-    expect(run.of('announced')).toEqual([
+    expect(run.emitted).toEqual([
+      { type: 'watching', key: key(tx), peers: [{ peer: 'watcher', address: 'watcher.test:8333' }] },
       {
         type: 'announced',
         key: key(tx),
@@ -48,7 +49,6 @@ describe('broadcast: announcing', () => {
           { peer: 'modern', address: 'modern.test:8333', inv: 'wtx' },
           { peer: 'old', address: 'old.test:8333', inv: 'tx' },
         ],
-        observers: [{ peer: 'watcher', address: 'watcher.test:8333' }],
       },
     ]);
   });
@@ -58,7 +58,7 @@ describe('broadcast: announcing', () => {
     run.ready('only');
     run.actor.send({ type: 'BROADCAST', tx });
     expect(run.told('only')).toEqual([wtx(tx)]);
-    expect(run.of('announced')[0]?.observers).toEqual([]);
+    expect(run.of('watching')).toEqual([]);
   });
 
   it('with no peer yet it waits; the first peer is told, the next one watches, later ones are told', () => {
@@ -228,7 +228,11 @@ describe('broadcast: propagation, schedule, timeout', () => {
     run.clock.increment(1000);
     expect(run.told('quiet')).toHaveLength(3);
     expect(run.told('asker')).toHaveLength(1);
-    expect(run.of('announced').map((e) => e.round)).toEqual([1, 2, 3]);
+    expect(run.of('announced').map((e) => [e.round, e.peers.map((p) => p.peer)])).toEqual([
+      [1, ['asker', 'quiet']],
+      [2, ['quiet']],
+      [3, ['quiet']],
+    ]);
     run.clock.increment(1500); // a fourth round at 3000, the timeout at 3500
     expect(run.of('expired')).toEqual([{ type: 'expired', key: key(tx), announcedTo: 2, requestedBy: 1 }]);
     expect(run.pendingTimers()).toBe(0);
