@@ -1,5 +1,6 @@
 // Blocks for tests, built with our codec: valid ones (a coinbase, spends with witnesses, a witness
 // commitment when they have any) and the bytes of hostile ones that keep a valid block's header.
+import { CHAIN_PARAMS } from '../src/chain/params.js';
 import { WITNESS_COMMITMENT_HEADER } from '../src/protocol/consensus.js';
 import { sha256d } from '../src/protocol/hash.js';
 import { computeMerkleRoot, witnessMerkleRoot } from '../src/protocol/merkle.js';
@@ -159,3 +160,14 @@ export function withSuperfluousWitness(block: Block): Buffer {
   txs[txs.length - 1] = superfluousWitnessBytes(block.transactions.at(-1)!);
   return blockBytes(headerOf(block), txs);
 }
+
+/**
+ * The coinbase of every network's genesis block (Core's CreateGenesisBlock: "The Times 03/Jan/2009
+ * Chancellor on brink of second bailout for banks", 50 BTC to Satoshi's key).
+ */
+const GENESIS_COINBASE =
+  '01000000010000000000000000000000000000000000000000000000000000000000000000ffffffff4d04ffff001d0104455468652054696d65732030332f4a616e2f32303039204368616e63656c6c6f72206f6e206272696e6b206f66207365636f6e64206261696c6f757420666f722062616e6b73ffffffff0100f2052a01000000434104678afdb0fe5548271967f1a67130b7105cd6a828e03909a67962e0ea1f61deb649f6bc3f4cef38c4f35504e51ec112de5c384df7ba0b8d578a4c702b6bf11d5fac00000000';
+
+/** Regtest's genesis block, whole (hash 0f9188f1…6e2206): the block every regtest node can serve. */
+export const regtestGenesisBlock = (): Buffer =>
+  blockBytes(CHAIN_PARAMS.regtest.genesisHeader, [Buffer.from(GENESIS_COINBASE, 'hex')]);

@@ -23,14 +23,7 @@ async function scripted(options: Parameters<typeof startScriptedPeer>[0] = {}): 
 }
 
 /** A scripted peer that asks for every transaction announced to it, as Core does. */
-const requestingPeer = (): Promise<ScriptedPeer> =>
-  scripted({
-    negotiate: true,
-    onConnection: (conn) =>
-      conn.onMessage((m) => {
-        if (m.command === 'inv' && !('unknown' in m)) conn.send({ command: 'getdata', payload: { items: m.payload.items } });
-      }),
-  });
+const requestingPeer = (): Promise<ScriptedPeer> => scripted({ negotiate: true, requestTransactions: true });
 
 const FAST = ['--network', 'regtest', '--connect-timeout', '2000', '--handshake-timeout', '2000', '--max-retries', '0'];
 

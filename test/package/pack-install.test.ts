@@ -7,6 +7,7 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { regtestGenesisBlock } from '../../testkit/blocks.js';
 import { type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
 import { installPackedPackage, type PackedInstall } from './packed.js';
 
@@ -90,7 +91,9 @@ let peer: ScriptedPeer;
 
 beforeAll(async () => {
   install = await installPackedPackage(ROOT);
-  peer = await startScriptedPeer({ negotiate: true });
+  // A regtest node as far as the README's blocks need one: it serves the genesis block and asks
+  // for the transactions announced to it.
+  peer = await startScriptedPeer({ negotiate: true, blocks: [regtestGenesisBlock()], requestTransactions: true });
 }, 120_000);
 
 afterAll(async () => {
