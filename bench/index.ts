@@ -22,8 +22,9 @@ import type { BenchModule, ModuleReport, ModuleResult } from './lib/types.js';
 import { peerLoadBench } from './peer-load.js';
 import { scaleBench } from './scale.js';
 import { v2Bench } from './v2.js';
+import { valueBench } from './value.js';
 
-const MODULES: readonly BenchModule[] = [codecBench, blockBench, peerLoadBench, handshakeBench, scaleBench, crawlBench, addrmanBench, chainBench, v2Bench, inspectorBench];
+const MODULES: readonly BenchModule[] = [codecBench, blockBench, valueBench, peerLoadBench, handshakeBench, scaleBench, crawlBench, addrmanBench, chainBench, v2Bench, inspectorBench];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

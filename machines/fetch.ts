@@ -153,9 +153,11 @@ export const fetchMachine = setup({
         return { ...context.peers, [id]: { id, address, services: remote.services, startHeight: remote.startHeight, inFlight } };
       },
     }),
-    assignRequests: enqueueActions(({ context, enqueue }) =>
-      work(context, enqueue, (state, out) => assignRequests(state, context.options, out)),
-    ),
+    // Copying the bookkeeping costs as much as the requests held: only when one waits for a peer.
+    assignRequests: enqueueActions(({ context, enqueue }) => {
+      if (!Object.values(context.requests).some((r) => r.peer === null)) return;
+      work(context, enqueue, (state, out) => assignRequests(state, context.options, out));
+    }),
     dropPeer: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'peer.gone');
       work(context, enqueue, (state, out) => dropPeer(state, context.options, event.id, out));
