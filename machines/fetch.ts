@@ -3,6 +3,7 @@
 // request to the next peer (bad blocks also end the peer, which its holder bans).
 // No I/O here: the peers are reached through the `peers` link actor (see machines/peer-link.ts).
 import { assertEvent, assign, emit, enqueueActions, type SnapshotFrom, setup } from 'xstate';
+import type { InvItem } from '../src/protocol/messages/inventory.js';
 import { type PeerLinkCommand, unprovidedPeerLink } from './peer-link.js';
 import {
   assignRequests,
@@ -75,6 +76,18 @@ function work(context: FetchContext, enqueue: Enqueue, change: (state: FetchStat
   enqueue.assign({ peers: state.peers, requests: state.requests });
 }
 
+/**
+ * The requests in flight at `id` that `items` name. A `notfound` may hold 50,000 entries: each is
+ * first matched by its first four bytes against the (at most maxInFlightPerPeer) hashes in flight.
+ */
+function inFlightNamed(context: FetchContext, id: string, items: readonly InvItem[]): string[] {
+  const inFlight = (context.peers[id]?.inFlight ?? []).map((key) => context.requests[key]!);
+  if (inFlight.length === 0) return [];
+  const prefixes = new Set(inFlight.map((r) => r.hash.readUInt32LE(0)));
+  const named = items.filter((item) => item.hash.length === 32 && prefixes.has(item.hash.readUInt32LE(0)));
+  return inFlight.filter((r) => named.some((item) => item.hash.equals(r.hash))).map((r) => r.key);
+}
+
 /** The bare fetcher machine; its `peers` link throws until provided (src/fetch.ts provides it). */
 export const fetchMachine = setup({
   types: {
@@ -113,8 +126,7 @@ export const fetchMachine = setup({
     },
     namesBlockInFlight: ({ context, event }) => {
       assertEvent(event, 'peer.notfound');
-      const inFlight = context.peers[event.id]?.inFlight ?? [];
-      return event.items.some((item) => inFlight.includes(requestKey(item.hash)));
+      return inFlightNamed(context, event.id, event.items).length > 0;
     },
     isDamagedAnswer: ({ context, event }) => {
       assertEvent(event, 'peer.undecodable');
@@ -175,8 +187,7 @@ export const fetchMachine = setup({
     }),
     takeNotFound: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'peer.notfound');
-      const inFlight = context.peers[event.id]?.inFlight ?? [];
-      const keys = event.items.map((item) => requestKey(item.hash)).filter((key) => inFlight.includes(key));
+      const keys = inFlightNamed(context, event.id, event.items);
       work(context, enqueue, (state, out) => {
         for (const key of keys) failAttempt(state, context.options, key, event.id, 'notfound', out);
       });

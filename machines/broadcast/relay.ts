@@ -188,9 +188,11 @@ export function serve(state: RelayState, id: string, items: readonly InvItem[], 
   const peer = state.peers[id];
   if (!peer) return;
   const missing: InvItem[] = [];
+  const records = Object.values(state.transactions);
+  const ours = prefixesOf(records);
   for (const item of items) {
     if (!isTransactionItem(item)) continue;
-    const record = Object.values(state.transactions).find((r) => names(r, item));
+    const record = ours.has(prefix(item)) ? records.find((r) => names(r, item)) : undefined;
     if (!record || !record.announcedTo.includes(id)) {
       missing.push(item);
       continue;
@@ -207,9 +209,27 @@ export function serve(state: RelayState, id: string, items: readonly InvItem[], 
 
 /** The transactions (not yet propagated) that an `inv` from `id`, a peer we did not tell, announces back. */
 export function announcedBack(state: RelayState, id: string, items: readonly InvItem[]): BroadcastRecord[] {
-  return Object.values(state.transactions).filter(
-    (r) => r.status !== 'propagated' && !r.announcedTo.includes(id) && items.some((item) => names(r, item)),
-  );
+  const candidates = Object.values(state.transactions).filter((r) => r.status !== 'propagated' && !r.announcedTo.includes(id));
+  if (candidates.length === 0) return [];
+  const ours = prefixesOf(candidates);
+  const hits = items.filter((item) => ours.has(prefix(item)));
+  return hits.length === 0 ? [] : candidates.filter((r) => hits.some((item) => names(r, item)));
+}
+
+/**
+ * The first four bytes of a hash, read as a number: an `inv` or `getdata` may hold 50,000 entries,
+ * and comparing each with every transaction of ours in full would make a flood of them costly.
+ */
+const prefix = (item: InvItem): number => (item.hash.length === 32 ? item.hash.readUInt32LE(0) : -1);
+
+/** The prefixes of the txids and wtxids of `records`. */
+function prefixesOf(records: readonly BroadcastRecord[]): Set<number> {
+  const out = new Set<number>();
+  for (const r of records) {
+    out.add(r.tx.txid.readUInt32LE(0));
+    out.add(r.tx.wtxid.readUInt32LE(0));
+  }
+  return out;
 }
 
 /** The transaction travelled: it is no longer announced, and stays served to peers that ask. */

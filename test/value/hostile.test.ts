@@ -189,6 +189,18 @@ describe('fetching from hostile peers', () => {
     run.nothingInFlight();
   });
 
+  it('a fetcher started after the pool has connected hears of its peers at once', async () => {
+    const honest = await honestPeer();
+    const pool = startPool(new BanList());
+    addPeer(pool, honest);
+    await until('the pool to connect', () => Object.values(pool.getSnapshot().context.peers).some((p) => p.state === 'connected'));
+    const run = fetcherOn(pool);
+    expect(Object.values(run.fetcher.actor.getSnapshot().context.peers).map((p) => p.address)).toEqual([honest.address]);
+    const got = await run.fetcher.getBlock(block.hash);
+    expect(got.raw.equals(block.raw)).toBe(true);
+    run.nothingInFlight();
+  });
+
   it('a hash that is not one is refused at once', async () => {
     const run = fetcherOn(startPool(new BanList()));
     await expect(run.fetcher.getBlock('not a hash')).rejects.toMatchObject({ name: 'BlockFetchError', reason: 'invalid-hash' });

@@ -1,0 +1,17 @@
+import { createActor, fromCallback } from 'xstate';
+import { fetchMachine } from './machines/fetch.js';
+import { broadcastMachine } from './machines/broadcast.js';
+import { spend } from './testkit/blocks.js';
+import { randomBytes } from 'node:crypto';
+const link = fromCallback(({ receive }) => { receive(() => {}); });
+const remote = { version: 70016, services: 9n, userAgent: '', startHeight: 0, relay: true, nonce: 1n, timestamp: 0n, addressSeen: null, wantsAddrV2: false, wtxidRelay: true };
+const items = Array.from({ length: 50000 }, () => ({ type: 5, hash: randomBytes(32) }));
+const b = createActor(broadcastMachine.provide({ actors: { peers: link as never } }), { input: { maxTransactions: 100 } }).start();
+b.send({ type: 'peer.ready', id: 'p', address: 'x', remote }); b.send({ type: 'peer.ready', id: 'q', address: 'y', remote });
+for (let i = 0; i < 100; i++) b.send({ type: 'BROADCAST', tx: spend(i) });
+let t = performance.now(); for (let i = 0; i < 20; i++) b.send({ type: 'peer.inv', id: 'q', items }); console.log('inv flood ms/msg', ((performance.now() - t) / 20).toFixed(2));
+t = performance.now(); for (let i = 0; i < 20; i++) b.send({ type: 'peer.getdata', id: 'q', items }); console.log('getdata flood ms/msg', ((performance.now() - t) / 20).toFixed(2));
+const f = createActor(fetchMachine.provide({ actors: { peers: link as never } }), { input: { network: 'mainnet' } }).start();
+f.send({ type: 'peer.ready', id: 'p', address: 'x', remote });
+for (let i = 0; i < 16; i++) f.send({ type: 'GET_BLOCK', hash: randomBytes(32) });
+t = performance.now(); for (let i = 0; i < 20; i++) f.send({ type: 'peer.notfound', id: 'p', items }); console.log('notfound flood ms/msg', ((performance.now() - t) / 20).toFixed(2));
