@@ -62,20 +62,25 @@ export async function runBlock(args: string[], io: CommandIo): Promise<number> {
   const fetcher = startBlockFetcher({ network: network.name, requestTimeoutMs, blockTimeoutMs }, opened.source);
   fetcher.actor.on('requested', (e) => note(e.address, `asked for the block (attempt ${e.attempt})`));
   fetcher.actor.on('attempt-failed', (e) => note(e.address, `failed: ${e.outcome}${e.reason ? ` (${e.reason})` : ''}`));
-  const stopListening = onStopSignal(io.signals, () => fetcher.stop());
-  const noPeerLeft = opened.allStopped.then(() => fetcher.stop());
+  let why = '';
+  const stopFor = (reason: string) => (): void => {
+    why ||= reason;
+    fetcher.stop();
+  };
+  const stopListening = onStopSignal(io.signals, stopFor('stopped by a signal'));
+  // Peers named on the command line may all give up: then no block can come.
+  void opened.allStopped.then(stopFor('every peer has gone'));
   try {
     const block = await fetcher.getBlock(hash);
     io.stdout.write(format === 'hex' ? `${block.raw.toString('hex')}\n` : `${JSON.stringify(blockToJson(block), null, 2)}\n`);
     return EXIT_OK;
   } catch (error) {
     if (!(error instanceof BlockFetchError)) throw error;
-    io.stderr.write(`bitcoin-node: ${error.message}\n`);
+    io.stderr.write(`bitcoin-node: ${error.message}${error.reason === 'stopped' && why ? ` (${why})` : ''}\n`);
     return EXIT_GAVE_UP;
   } finally {
     stopListening();
     fetcher.stop();
     await opened.stop();
-    await noPeerLeft;
   }
 }

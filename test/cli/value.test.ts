@@ -9,6 +9,8 @@ import { type BcoinNode, startBcoin } from '../../testkit/bcoin-harness.js';
 import { spend, superfluousWitnessBytes } from '../../testkit/blocks.js';
 import { type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
 import { TestKey } from '../../testkit/wallet.js';
+import { startDnsStandIn } from '../peers/dns-stand-in.js';
+import { decodeBlockBytes, readBlock } from '../helpers/chain-vectors.js';
 import { jsonLines, runCli, startCli } from './run-cli.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -69,6 +71,19 @@ describe('bitcoin-node block', () => {
       inputs: [{ witness: coinbase.inputs[0]!.witness.map((w) => w.toString('hex')) }],
       outputs: coinbase.outputs.map((o) => ({ value: o.value.toString(), scriptPubKey: o.scriptPubKey.toString('hex') })),
     });
+  });
+
+  it('with no peer named, fetches through a pool of the DNS seeds’ nodes (a loopback stand-in here)', async () => {
+    const raw = readBlock('mainnet-482683');
+    const hash = hashToHex(decodeBlockBytes(raw).hash);
+    await scripted({ host: '127.0.0.78', port: 8333, network: 'mainnet', negotiate: true, blocks: [raw] });
+    const dns = await startDnsStandIn(() => ['127.0.0.78']);
+    cleanups.push(() => dns.close());
+    const { code, stdout, stderr } = await runCli(['block', hash, '--network', 'mainnet', '--dns-server', dns.server, '--format', 'hex']);
+    expect(code, stderr).toBe(0);
+    expect(stdout.trim()).toBe(raw.toString('hex'));
+    expect(stderr).toMatch(/127\.0\.0\.78:8333\s+asked for the block/);
+    expect(dns.queries.length).toBeGreaterThan(0);
   });
 
   it('exits 2 with what each peer did when no peer delivers, and 64 for a hash that is not one', async () => {
