@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { listTransitions } from '../../machines/describe.js';
 import { FETCH_DEFAULTS, fetchMachine } from '../../machines/fetch.js';
 import type { ChainView, FetchEmitted, FetchInput } from '../../machines/fetch/types.js';
+import { HeaderChain } from '../../src/chain/chain.js';
+import { CHAIN_PARAMS } from '../../src/chain/params.js';
 import { hashToHex } from '../../src/protocol/hash.js';
 import { Services } from '../../src/protocol/limits.js';
 import { InvType } from '../../src/protocol/messages/inventory.js';
@@ -104,6 +106,16 @@ describe('fetch: with a header chain', () => {
   const chainOf = (heights: Record<string, number>, tip: number): ChainView => ({
     height: tip,
     get: (hash) => (hashToHex(hash) in heights ? { height: heights[hashToHex(hash)]! } : undefined),
+  });
+
+  it('takes the project’s HeaderChain as it is', () => {
+    const chain = new HeaderChain(CHAIN_PARAMS.regtest);
+    const run = runFetch({ chain });
+    run.ready('p1');
+    run.actor.send({ type: 'GET_BLOCK', hash: chain.tip.hash });
+    run.actor.send({ type: 'GET_BLOCK', hash: a.hash });
+    expect(run.context().requests[hashToHex(chain.tip.hash)]?.height).toBe(0);
+    expect(run.of('failed')).toEqual([{ type: 'failed', key: key(a), reason: 'not-in-chain', attempts: [] }]);
   });
 
   it('refuses a hash the chain does not hold, at once', () => {
