@@ -1,6 +1,7 @@
 // The public API of btc-statechart: the peer statechart and its actors, proxies, seeds, the pool,
 // the crawl, the inbound listener and the address book, the header chain and its store, the
-// headers-first sync, the node, and (re-exported from `btc-statechart/codec`) the codec.
+// headers-first sync, the node, the block fetcher and the broadcaster, and (re-exported from
+// `btc-statechart/codec`) the codec.
 // The inspectors are in `btc-statechart/inspector`, so that embedding a peer loads no web server.
 
 // The codec, also importable alone from 'btc-statechart/codec'
@@ -196,3 +197,61 @@ export {
   parsePeer,
   wireSyncToPool,
 } from './node.js';
+// Moving value: fetching verified blocks and broadcasting transactions through a pool's peers
+export {
+  type PeerLinkCommand,
+  type PeerLinkEvent,
+  type PeerLinkEventType,
+  type PeerLinkInput,
+  toPeerLinkEvent,
+} from '../machines/peer-link.js';
+export { linkToPeers, linkToPool, type PeerLink } from './peer-link.js';
+export { FETCH_DEFAULTS, type FetchContext, type FetchMachine, type FetchSnapshot, fetchMachine } from '../machines/fetch.js';
+export type {
+  Attempt,
+  AttemptOutcome,
+  BlockRequest,
+  ChainView,
+  FetchEmitted,
+  FetchEvent,
+  FetchFailure,
+  FetchInput,
+  FetchOptions,
+  FetchPeer,
+} from '../machines/fetch/types.js';
+export { canServe, NODE_NETWORK_LIMITED_MIN_BLOCKS, SEGWIT_HEIGHT, segwitActiveAt } from '../machines/fetch/policy.js';
+export {
+  BlockFetchError,
+  type BlockFetcher,
+  type BlockFetchFailure,
+  createFetchMachine,
+  type PeerSource,
+  startBlockFetcher,
+} from './fetch.js';
+export {
+  BROADCAST_DEFAULTS,
+  type BroadcastContext,
+  type BroadcastMachine,
+  type BroadcastSnapshot,
+  broadcastMachine,
+} from '../machines/broadcast.js';
+export type {
+  BroadcastEmitted,
+  BroadcastEvent,
+  BroadcastInput,
+  BroadcastOptions,
+  BroadcastRecord,
+  BroadcastStatus,
+  PeerRef,
+  RelayPeer,
+} from '../machines/broadcast/types.js';
+export { feeForRate } from '../machines/broadcast/relay.js';
+export {
+  type Broadcaster,
+  type BroadcastResult,
+  createBroadcastMachine,
+  parseTransaction,
+  startBroadcaster,
+  TransactionRefusedError,
+  type TransactionRefusal,
+} from './broadcast.js';

@@ -2,8 +2,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { AnyStateMachine } from 'xstate';
 import { describe, expect, it } from 'vitest';
+import { broadcastMachine } from '../machines/broadcast.js';
 import { crawlMachine } from '../machines/crawl.js';
 import { describeStates, toMermaid } from '../machines/describe.js';
+import { fetchMachine } from '../machines/fetch.js';
 import { peerMachine } from '../machines/peer.js';
 import { poolMachine } from '../machines/pool.js';
 import { syncMachine } from '../machines/sync.js';
@@ -11,7 +13,14 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from '../src/package-info.js';
 
 const README = new URL('../README.md', import.meta.url);
 
-const CHARTS: Record<string, AnyStateMachine> = { peer: peerMachine, pool: poolMachine, crawl: crawlMachine, sync: syncMachine };
+const CHARTS: Record<string, AnyStateMachine> = {
+  peer: peerMachine,
+  pool: poolMachine,
+  crawl: crawlMachine,
+  sync: syncMachine,
+  fetch: fetchMachine,
+  broadcast: broadcastMachine,
+};
 
 /** The diagram, then every state with its description, as the README shows them. */
 function chartBlock(machine: AnyStateMachine): string {

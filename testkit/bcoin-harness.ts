@@ -293,6 +293,7 @@ export interface BcoinFullNode {
     getBlock(hash: string): Promise<unknown>;
   };
   readonly pool: BcoinPool;
+  readonly mempool: { has(hash: string): boolean };
   readonly miner: { mineBlock(tip: BcoinChainEntry | null, address?: unknown): Promise<unknown> };
   readonly http: { open(): Promise<unknown>; close(): Promise<unknown> };
   open(): Promise<void>;
@@ -305,7 +306,8 @@ export interface BcoinFullNode {
 interface BcoinModule {
   FullNode: new (options: Record<string, unknown>) => BcoinFullNode;
   NetAddress: { fromHostname(hostname: string, network: string): BcoinNetAddress };
-  Address: { fromPubkeyhash(hash: Buffer): unknown };
+  Address: { fromPubkeyhash(hash: Buffer): unknown; fromScript(script: unknown): unknown };
+  Script: { fromRaw(raw: Buffer): unknown };
 }
 
 let bcoinModule: BcoinModule | undefined;
@@ -337,8 +339,8 @@ function loadBcoin(): BcoinModule {
     bcoinBackend();
     const require = createRequire(import.meta.url);
     // bcoin 1.0.2 is CommonJS without types: this is the one untyped spot.
-    const bcoin = require('bcoin') as { FullNode: unknown; net: { NetAddress: unknown }; Address: unknown };
-    bcoinModule = { FullNode: bcoin.FullNode, NetAddress: bcoin.net.NetAddress, Address: bcoin.Address } as BcoinModule;
+    const bcoin = require('bcoin') as { FullNode: unknown; net: { NetAddress: unknown }; Address: unknown; Script: unknown };
+    bcoinModule = { FullNode: bcoin.FullNode, NetAddress: bcoin.net.NetAddress, Address: bcoin.Address, Script: bcoin.Script } as BcoinModule;
   }
   return bcoinModule;
 }
@@ -385,14 +387,21 @@ export interface BcoinNode {
   height(): number;
   /** The tip's hash in display (RPC) order. */
   tipHash(): string;
-  /** Mines `n` blocks (default 1) on the tip; resolves to their display-order hashes. */
-  mine(n?: number): Promise<string[]>;
+  /**
+   * Mines `n` blocks (default 1) on the tip, paying the coinbase to `scriptPubKey` when given;
+   * resolves to their display-order hashes.
+   */
+  mine(n?: number, scriptPubKey?: Uint8Array): Promise<string[]>;
   /**
    * Mines `n` blocks on the block at `height` of the active chain, paid to a fresh address so they
    * differ from the blocks already there: more than the tip is above `height` makes bcoin reorg.
    * Resolves to their display-order hashes.
    */
   mineFork(height: number, n: number): Promise<string[]>;
+  /** The block bcoin stores under this display-order hash, serialised with its witnesses. */
+  rawBlock(hash: string): Promise<Buffer>;
+  /** Whether bcoin's mempool holds the transaction with this display-order txid. */
+  mempoolHas(txid: string): boolean;
   /** Adds 'host:port' to bcoin's address manager. Survives `restart()`. */
   addAddress(hostPort: string): void;
   /** Peers bcoin holds (inbound and outbound, handshake done or not). */
@@ -480,15 +489,17 @@ function createNode(port: number, logLevel: string): BcoinFullNode {
   return node;
 }
 
-async function mineOn(node: BcoinFullNode, n: number, from: BcoinChainEntry | null = null, address?: unknown): Promise<string[]> {
+async function mineOn(node: BcoinFullNode, n: number, options: { from?: BcoinChainEntry | null; address?: unknown; scriptPubKey?: Uint8Array } = {}): Promise<string[]> {
+  const { Address, Script } = loadBcoin();
+  const address = options.scriptPubKey ? Address.fromScript(Script.fromRaw(Buffer.from(options.scriptPubKey))) : options.address;
+  let tip = options.from ?? null;
   const hashes: string[] = [];
-  let tip = from;
   for (let i = 0; i < n; i++) {
     const block = await node.miner.mineBlock(tip ?? node.chain.tip, address);
     const entry = await node.chain.add(block);
     if (!entry) throw new Error('bcoin did not connect the block it mined');
     hashes.push(entry.rhash());
-    if (from) tip = entry;
+    if (options.from) tip = entry;
   }
   return hashes;
 }
@@ -613,16 +624,22 @@ export async function startBcoin(options: StartBcoinOptions = {}): Promise<Bcoin
     },
     height: () => current.chain.height,
     tipHash: () => current.chain.tip.rhash(),
-    mine: async (n = 1) => {
+    mine: async (n = 1, scriptPubKey) => {
       if (stopped) throw new Error('bcoin node is stopped');
-      return mineOn(current, n);
+      return mineOn(current, n, { scriptPubKey });
     },
     mineFork: async (height, n) => {
       if (stopped) throw new Error('bcoin node is stopped');
       const from = await current.chain.getEntryByHeight(height);
       if (!from) throw new Error(`bcoin has no block at height ${height}`);
-      return mineOn(current, n, from, loadBcoin().Address.fromPubkeyhash(randomBytes(20)));
+      return mineOn(current, n, { from, address: loadBcoin().Address.fromPubkeyhash(randomBytes(20)) });
     },
+    rawBlock: async (hash) => {
+      const block = (await current.chain.getBlock(Buffer.from(hash, 'hex').reverse().toString('hex'))) as { toRaw(): Buffer } | null;
+      if (!block) throw new Error(`bcoin has no block ${hash}`);
+      return block.toRaw();
+    },
+    mempoolHas: (txid) => current.mempool.has(Buffer.from(txid, 'hex').reverse().toString('hex')),
     addAddress: (hostPort) => {
       parseHostPort(hostPort);
       addresses.push(hostPort);

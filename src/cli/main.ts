@@ -1,4 +1,6 @@
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../package-info.js';
+import { runBlock } from './block.js';
+import { runBroadcast } from './broadcast.js';
 import { type CommandIo, runConnect } from './connect.js';
 import { runCrawl } from './crawl.js';
 import { runDecode } from './decode.js';
@@ -13,6 +15,9 @@ Commands:
   crawl [host[:port] ...]     crawl the network breadth-first, one record per node
   listen                      accept inbound peers and answer their getaddr
   sync [host[:port] ...]      follow the chain of block headers into a store on disk
+  block <hash> [peer ...]     fetch one block, verified, and print it (JSON or hex)
+  broadcast <tx-hex | -> [peer ...]
+                              announce a transaction and wait until it propagates
   decode <hex | ->            decode one framed P2P message to JSON
 
 Run bitcoin-node <command> --help for its options.
@@ -28,6 +33,8 @@ const COMMANDS: Record<string, (args: string[], io: MainIo) => Promise<number>> 
   crawl: runCrawl,
   listen: runListen,
   sync: runSync,
+  block: runBlock,
+  broadcast: runBroadcast,
 };
 
 /** Runs the CLI and returns its exit code; never throws for bad input. */

@@ -252,6 +252,11 @@ export const NUMERIC_RANGES: Readonly<Record<string, { min: number; max: number;
   'max-inbound': { min: 0, max: 100_000 },
   'max-peers': { min: 1, max: 125 },
   'max-inbound-per-address': { min: 1, max: 100_000 },
+  timeout: { min: 100, max: 86_400_000, unit: 'ms' },
+  'peer-timeout': { min: 100, max: 600_000, unit: 'ms' },
+  'min-peers': { min: 1, max: 125 },
+  // Satoshis: at most every bitcoin there will be.
+  fee: { min: 0, max: 2_100_000_000_000_000 },
 };
 
 const grouped = (n: number): string => n.toLocaleString('en-US');

@@ -9,6 +9,7 @@ import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHAIN_PARAMS } from '../../src/chain/params.js';
 import { genesisTip, mineChain } from '../../testkit/chain/mine.js';
+import { regtestGenesisBlock } from '../../testkit/blocks.js';
 import { type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
 import { installPackedPackage, type PackedInstall } from './packed.js';
 
@@ -92,9 +93,10 @@ let peer: ScriptedPeer;
 
 beforeAll(async () => {
   install = await installPackedPackage(ROOT);
-  // A few regtest headers to serve to getheaders, so that the node's block has something to sync.
+  // A regtest node as far as the README's blocks need one: a few headers to serve to getheaders, the
+  // genesis block to serve to getdata, and a getdata for the transactions announced to it.
   const { headers } = mineChain(CHAIN_PARAMS.regtest, genesisTip(CHAIN_PARAMS.regtest), 5);
-  peer = await startScriptedPeer({ negotiate: true, headers });
+  peer = await startScriptedPeer({ negotiate: true, headers, blocks: [regtestGenesisBlock()], requestTransactions: true });
 }, 120_000);
 
 afterAll(async () => {

@@ -1,5 +1,7 @@
 // The behaviours: what a scripted peer does on accept, on the remote's version, after the handshake, and per message.
 import { encodeMessage, frame } from '../../src/protocol/codec.js';
+import { hashToHex, sha256d } from '../../src/protocol/hash.js';
+import { InvType } from '../../src/protocol/messages/inventory.js';
 import { encodeHeader, HEADER_SIZE } from '../../src/protocol/header.js';
 import { MAX_ADDR_TO_SEND, WTXID_RELAY_VERSION } from '../../src/protocol/limits.js';
 import type { Message } from '../../src/protocol/messages/index.js';
@@ -38,13 +40,18 @@ const ANSWERING: Behaviour[] = ['normal', 'bad-checksum', 'old-version', 'echo-n
 
 /** The automatic part of every connection of one peer, by the behaviour the connection was accepted with. */
 export class BehaviourScript<S extends StreamSocket> {
+  /** The blocks served, by hash in RPC order. */
+  private readonly blocks = new Map<string, Uint8Array>();
+
   /** `addresses` and `headers` are read at every request, so that the peer can replace its answers. */
   constructor(
     private readonly network: Network,
     private readonly options: ScriptedPeerOptions<S>,
     private readonly addresses: () => AddressSource<S>,
     private readonly headers: () => HeaderServer | null,
-  ) {}
+  ) {
+    for (const block of options.blocks ?? []) this.blocks.set(hashToHex(sha256d(block.subarray(0, 80))), block);
+  }
 
   /** Right after a connection is accepted, before any of its bytes are read. */
   onAccept(conn: Connection<S>): void {
@@ -84,6 +91,14 @@ export class BehaviourScript<S extends StreamSocket> {
     } else if (message.command === 'getheaders' && !('unknown' in message)) {
       const server = this.headers();
       if (server) conn.send({ command: 'headers', payload: { headers: server.answer(message.payload.locator).map(parseBlockHeader) } });
+    } else if (message.command === 'getdata' && !('unknown' in message)) {
+      for (const item of message.payload.items) {
+        const block = item.type === InvType.BLOCK || item.type === InvType.WITNESS_BLOCK ? this.blocks.get(hashToHex(item.hash)) : undefined;
+        if (block) conn.sendRaw(frame(this.network.magic, 'block', block));
+      }
+    } else if (message.command === 'inv' && !('unknown' in message) && this.options.requestTransactions) {
+      const wanted = message.payload.items.filter((i) => i.type === InvType.TX || i.type === InvType.WTX || i.type === InvType.WITNESS_TX);
+      if (wanted.length > 0) conn.send({ command: 'getdata', payload: { items: wanted } });
     }
   }
 

@@ -139,6 +139,14 @@ export interface ScriptedPeerOptions<S extends StreamSocket = net.Socket> {
   headers?: readonly Buffer[] | 'silent';
   /** Headers per `headers` message; default 2000 (Core's MAX_HEADERS_RESULTS). */
   headersPerMessage?: number;
+  /**
+   * Raw blocks it serves (behaviours that answer after the handshake): a `getdata` for one of them
+   * (`MSG_BLOCK` or `MSG_WITNESS_BLOCK`) gets its bytes as given; any other block gets silence, as
+   * from Core.
+   */
+  blocks?: readonly Uint8Array[];
+  /** Answers an `inv` of transactions with a `getdata` for them, as Core does (at once, not seconds later). */
+  requestTransactions?: boolean;
   /** Runs for every accepted connection, before any of its bytes are read, with any behaviour. */
   onConnection?: (conn: PeerConnection<S>) => void;
   /** Default timeout of every `waitFor`/`waitForConnection`; default 5000 ms. */
