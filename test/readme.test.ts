@@ -4,7 +4,7 @@ import type { AnyStateMachine } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { broadcastMachine } from '../machines/broadcast.js';
 import { crawlMachine } from '../machines/crawl.js';
-import { describeStates, toMermaid } from '../machines/describe.js';
+import { describeStates, listTransitions, toMermaid } from '../machines/describe.js';
 import { fetchMachine } from '../machines/fetch.js';
 import { peerMachine } from '../machines/peer.js';
 import { poolMachine } from '../machines/pool.js';
@@ -22,10 +22,22 @@ const CHARTS: Record<string, AnyStateMachine> = {
   broadcast: broadcastMachine,
 };
 
-/** The diagram, then every state with its description, as the README shows them. */
+/**
+ * The diagram, every state with its description, and the transitions that change no state (a
+ * diagram cannot draw them: answering a ping, taking a block), as the README shows them.
+ */
 function chartBlock(machine: AnyStateMachine): string {
   const rows = describeStates(machine).map((s) => `| \`${s.path}\` | ${s.description ?? ''} |`);
-  return ['```mermaid', toMermaid(machine), '```', '', '| state | what it means |', '| --- | --- |', ...rows].join('\n');
+  const local = listTransitions(machine)
+    .filter((t) => t.targets.length === 0)
+    .map((t) => {
+      const where = t.source.split('.').slice(1).join('.') || '(any state)';
+      return `| \`${where}\` | \`${t.event}\` | ${t.guard ? `\`${t.guard}\`` : ''} | ${t.actions.map((a) => `\`${a}\``).join(', ')} |`;
+    });
+  const inner = local.length
+    ? ['', 'Within a state (no change of state):', '', '| in | on | if | does |', '| --- | --- | --- | --- |', ...local]
+    : [];
+  return ['```mermaid', toMermaid(machine), '```', '', '| state | what it means |', '| --- | --- |', ...rows, ...inner].join('\n');
 }
 
 describe('README', () => {
