@@ -1,4 +1,5 @@
-// The node: a pool of peers and the headers-first sync, wired together, over a header store on disk.
+// The node: a pool of peers, the headers-first sync over a header store on disk, and, over the same
+// peers, the block fetcher and the broadcaster.
 import { isIP } from 'node:net';
 import { type ActorOptions, createActor, toPromise } from 'xstate';
 import type { PeerInput } from '../machines/peer/options.js';
@@ -17,10 +18,15 @@ import type { HeadersSyncOptions } from './chain/headers-sync.js';
 import type { ChainParams } from './chain/params.js';
 import type { HeaderStore, SyncPolicy } from './chain/store.js';
 import { createResolver, type HostResolver } from './dns.js';
+import { type Broadcaster, type BroadcastResult, startBroadcaster } from './broadcast.js';
+import { type BlockFetcher, startBlockFetcher } from './fetch.js';
+import type { Block } from './protocol/messages/block.js';
+import type { Transaction } from './protocol/messages/tx.js';
 import { createPeerMachine } from './peer.js';
 import { proxySettingsOf, resolvesThroughProxy } from './proxy/config.js';
 import { createPoolMachine, type PoolActor } from './pool.js';
 import { processNonces } from './nonces.js';
+import { Services } from './protocol/limits.js';
 import { InvType, MSG_WITNESS_FLAG } from './protocol/messages/inventory.js';
 import { NETWORKS, type NetworkName } from './protocol/networks.js';
 import { createSync, type SyncActor } from './sync.js';
@@ -73,7 +79,7 @@ export type NodeActorOptions = Pick<ActorOptions<PoolMachine>, 'inspect' | 'cloc
 export type NodeEvent = Extract<SyncEmitted, { type: 'loaded' | 'tip' | 'reorg' | 'caught-up' | 'synced' | 'failed' }>;
 
 /** Why a node could not start. */
-export type NodeErrorCode = 'already-started' | 'no-peers' | 'store-locked' | 'io-error' | (string & {});
+export type NodeErrorCode = 'already-started' | 'not-started' | 'no-peers' | 'store-locked' | 'io-error' | (string & {});
 
 /** A node that cannot start: its store is locked or unreadable, or it has no peer to ask. */
 export class NodeError extends Error {
@@ -113,6 +119,22 @@ export interface BitcoinNode {
   locator(): Buffer[];
   /** Whether `synced` was emitted: caught up with a recent best header that has enough work. */
   readonly synced: boolean;
+  /**
+   * A block by hash (RPC hex or wire-order bytes), fetched from a peer that can serve it and
+   * verified against its header and our chain (see BlockFetcher). Rejects with a BlockFetchError,
+   * or a NodeError before `start`.
+   */
+  getBlock(hash: string | Uint8Array): Promise<Block>;
+  /**
+   * Announces a transaction to the node's peers until another peer announces it back
+   * (`propagated`) or the broadcaster's timeout passes (see Broadcaster). Rejects with a
+   * TransactionRefusedError for a transaction that fails to decode or check, before anything is
+   * sent; with a NodeError before `start`.
+   */
+  broadcast(tx: string | Uint8Array | Transaction, options?: { fee?: bigint }): Promise<BroadcastResult>;
+  /** The block fetcher and the broadcaster, once started: their actors tell every step. */
+  readonly fetcher: BlockFetcher | null;
+  readonly broadcaster: Broadcaster | null;
   /** Listens to one of the node's events; returns a function that stops listening. */
   on<T extends NodeEvent['type']>(type: T, listener: (event: Extract<NodeEvent, { type: T }>) => void): () => void;
 }
@@ -204,6 +226,8 @@ export function createNode(options: NodeOptions, actorOptions: NodeActorOptions 
     ...actorOptions,
   });
   let pool: PoolActor | null = null;
+  let fetcher: BlockFetcher | null = null;
+  let broadcaster: Broadcaster | null = null;
   let started = false;
   let stopping: Promise<void> | null = null;
 
@@ -214,8 +238,17 @@ export function createNode(options: NodeOptions, actorOptions: NodeActorOptions 
       network: options.network,
       targetOutbound: options.targetOutbound ?? (peers ? peers.length : 8),
       ...(options.misbehaviourBanMs === undefined ? {} : { misbehaviourBanMs: options.misbehaviourBanMs }),
-      // Named peers are all we dial: asking them for addresses would only cost them work.
-      peer: { nonces: processNonces, startHeight: tipHeight, getaddr: !peers, ...options.peer },
+      // Named peers are all we dial: asking them for addresses would only cost them work. We relay
+      // transactions (so that a broadcast can see its transaction come back from another peer) and
+      // understand witness serialisation, as Core does.
+      peer: {
+        nonces: processNonces,
+        startHeight: tipHeight,
+        getaddr: !peers,
+        relay: true,
+        services: Services.WITNESS,
+        ...options.peer,
+      },
     };
     // Without named peers the pool's book asks the network's DNS seeds whenever it has nothing to dial.
     const machine: PoolMachine = peers
@@ -262,6 +295,9 @@ export function createNode(options: NodeOptions, actorOptions: NodeActorOptions 
       if (stopping) return tip;
       pool = buildPool(tip.height, fixed);
       wireSyncToPool(pool, sync);
+      // Blocks are checked against our chain as it stands when each arrives.
+      fetcher = startBlockFetcher({ network: options.network, chain: chain ?? undefined }, { pool, ...actorOptions });
+      broadcaster = startBroadcaster({}, { pool, ...actorOptions });
       // Without a store to write to, the sync has ended: peers would only be kept for nothing.
       const running = pool;
       sync.subscribe({ complete: () => tell(running, { type: 'STOP' }) });
@@ -271,6 +307,8 @@ export function createNode(options: NodeOptions, actorOptions: NodeActorOptions 
     stop() {
       stopping ??= (async () => {
         if (!started) return;
+        fetcher?.stop();
+        broadcaster?.stop();
         tell(sync, { type: 'STOP' });
         if (pool) tell(pool, { type: 'STOP' });
         await Promise.all([toPromise(sync), pool ? toPromise(pool) : null]);
@@ -280,6 +318,18 @@ export function createNode(options: NodeOptions, actorOptions: NodeActorOptions 
     get tip() {
       return chain?.tip ?? null;
     },
+    get fetcher() {
+      return fetcher;
+    },
+    get broadcaster() {
+      return broadcaster;
+    },
+    getBlock: (hash) =>
+      fetcher ? fetcher.getBlock(hash) : Promise.reject(new NodeError('not-started', 'start the node before asking it for blocks')),
+    broadcast: (tx, broadcastOptions) =>
+      broadcaster
+        ? broadcaster.broadcast(tx, broadcastOptions)
+        : Promise.reject(new NodeError('not-started', 'start the node before broadcasting')),
     header: (hashOrHeight) => chain?.get(hashOrHeight),
     headerBytes: (hashOrHeight) => (store && !store.closed ? store.read(hashOrHeight) : undefined),
     locator: () => chain?.locator() ?? [],

@@ -2,10 +2,14 @@
 // compared byte for byte with its own; a transaction spending a coinbase of a key the test owns,
 // broadcast through one connection, accepted into bcoin's mempool, and seen coming back on another.
 // bcoin runs on the real clock, and so do the fetcher and broadcaster here.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toPromise } from 'xstate';
 import { startBroadcaster } from '../../src/broadcast.js';
 import { startBlockFetcher } from '../../src/fetch.js';
+import { createNode } from '../../src/node.js';
 import { createPeer, type PeerActor } from '../../src/peer.js';
 import { linkToPeers } from '../../src/peer-link.js';
 import { hashToHex } from '../../src/protocol/hash.js';
@@ -112,6 +116,33 @@ describe('broadcasting to bcoin', () => {
     } finally {
       broadcaster.stop();
       fetcher.stop();
+    }
+  }, 60_000);
+});
+
+describe('the node: getBlock and broadcast over its pool, checked against its chain', () => {
+  it('syncs bcoin’s headers, then fetches its tip block, verified and placed in our chain', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'node-value-'));
+    // bcoin speaks v1 only: dialling it in v1 saves the v2 attempt's wait.
+    const node = createNode({ network: 'regtest', dataDir, peers: [bcoin.address], peer: { transport: 'v1' } });
+    try {
+      await expect(node.getBlock(bcoin.tipHash())).rejects.toMatchObject({ code: 'not-started' });
+      await node.start();
+      await new Promise<void>((resolve) => {
+        if (node.tip?.height === bcoin.height()) return resolve();
+        const stop = node.on('tip', (tip) => {
+          if (tip.height === bcoin.height()) {
+            stop();
+            resolve();
+          }
+        });
+      });
+      const block = await node.getBlock(bcoin.tipHash());
+      expect(block.raw.equals(await bcoin.rawBlock(bcoin.tipHash()))).toBe(true);
+      expect(node.header(block.hash)?.height).toBe(bcoin.height());
+    } finally {
+      await node.stop();
+      await rm(dataDir, { recursive: true, force: true });
     }
   }, 60_000);
 });
