@@ -12,11 +12,12 @@ import {
   LINEAR_CHUNK,
   LINEAR_LARGE_CHUNK,
   LINEAR_PAYLOAD,
+  LINEAR_SMALL_PAYLOAD,
   MIXES,
   SEED,
 } from './lib/codec-mixes.js';
 import { type MixResult, report } from './lib/codec-report.js';
-import { ENCODE_REPS, measure, type Proc, REPS, type Runner } from './lib/measure.js';
+import { ENCODE_REPS, measure, type Proc, REPS, type Runner, type TimedRequest } from './lib/measure.js';
 import type { BenchContext, BenchModule, ModuleReport } from './lib/types.js';
 import type { LoadResult, MixFile, PassResult } from './workers/protocol.js';
 
@@ -41,7 +42,18 @@ async function run(ctx: BenchContext): Promise<ModuleReport> {
     ctx.tmpDir,
     99,
   );
-  const files: MixFile[] = [...streams, linear].map((s) => ({ name: s.spec.name, file: s.file }));
+  const linearSmall = buildStream(
+    {
+      name: 'linear-small',
+      label: '64 KB payload',
+      target: 0,
+      streamBytes: 1,
+      message: (p) => ({ command: BULK_COMMAND, payload: p.bytes(LINEAR_SMALL_PAYLOAD), unknown: true }),
+    },
+    ctx.tmpDir,
+    98,
+  );
+  const files: MixFile[] = [...streams, linear, linearSmall].map((s) => ({ name: s.spec.name, file: s.file }));
 
   const bcoinScript = path.join(here, 'workers/codec-bcoin.cjs');
   const ours: Proc = {
@@ -111,6 +123,8 @@ async function run(ctx: BenchContext): Promise<ModuleReport> {
           request: { op: 'decode', mix, chunk: CHUNK } as const,
           check: sameEntries,
         })),
+        // Ours with every inventory entry and header built, as bcoin's packets are (decoding leaves them in the bytes).
+        { key: 'built', proc: ours, request: { op: 'decode', mix, chunk: CHUNK, build: true } as const, check: sameEntries },
         { key: 'ceiling', proc: ours, request: { op: 'hash', mix } as const, check: whole },
         {
           key: 'frame',
@@ -158,12 +172,12 @@ async function run(ctx: BenchContext): Promise<ModuleReport> {
       for (const proc of procs) await proc.worker.request({ op: 'release', mix });
     }
 
-    ctx.log(`${linear.spec.label}: ${LINEAR_CHUNK}-byte chunks vs one chunk`);
+    ctx.log(`${linear.spec.label} and ${linearSmall.spec.label} in ${LINEAR_CHUNK}-byte chunks; ${linear.spec.label} in 64 KiB and one chunk`);
     const one = (r: PassResult): void => {
       if (r.messages !== 1 || r.bad !== 0) throw new Error(`linear: ${r.messages} messages, ${r.bad} bad`);
     };
-    const linearSamples = await measure(
-      procs.flatMap((proc) => [
+    const linearSamples = await measure<TimedRequest>(
+      procs.flatMap((proc): Runner[] => [
         {
           key: `${proc.key}:small`,
           proc,
@@ -180,6 +194,12 @@ async function run(ctx: BenchContext): Promise<ModuleReport> {
           key: `${proc.key}:one`,
           proc,
           request: { op: 'decode', mix: 'linear', chunk: 0 } as const,
+          check: one,
+        },
+        {
+          key: `${proc.key}:small-payload`,
+          proc,
+          request: { op: 'decode', mix: 'linear-small', chunk: LINEAR_CHUNK } as const,
           check: one,
         },
       ]),

@@ -19,6 +19,8 @@ import type { BenchContext, BenchModule, ModuleReport, Table, Target } from './l
 import { type FdLimitPlan, LimitedChild, planFdLimit } from './workers/scale-child.js';
 import type { CrawlRunResult, HostsListenResult, HostsStats, Topology } from './workers/scale-protocol.js';
 
+/** Crawl-process CPU per node (connect, handshake, getaddr/addr, stop, record), GC included. */
+const CPU_PER_NODE_MS = 1.5;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const TSX = ['--import', 'tsx'];
 
@@ -191,7 +193,15 @@ async function run(ctx: BenchContext): Promise<ModuleReport> {
   };
 
   const fastest = Math.min(...rows.map((r) => Number(r[1])));
+  // The cheapest concurrency's median: CPU per node hardly depends on the concurrency.
+  const cpuPerNode = Math.min(...CONCURRENCY.map((c) => median(samples.get(c)!.map((s) => s.result.cpuMs)) / HOSTS));
   const targets: Target[] = [
+    {
+      name: 'crawl CPU per node',
+      goal: `≤ ${CPU_PER_NODE_MS} ms`,
+      actual: `${cpuPerNode.toFixed(2)} ms`,
+      met: cpuPerNode <= CPU_PER_NODE_MS,
+    },
     {
       name: `crawl ${HOSTS.toLocaleString('en')} local hosts`,
       goal: `every host reached at concurrency ${CONCURRENCY.join(', ')}`,

@@ -115,14 +115,17 @@ function report(
     { f: 'p99', name: 'p99' },
     { f: 'mean', name: 'mean' },
   ];
+  // The issue's targets are on p50 and p99; the mean is shown against bcoin too.
+  const limit: Record<string, number> = { p50: 0.8, p99: 0.8, mean: 1 };
   const targets: Target[] = figures.map(({ f, name }) => {
     const b = best(f);
     const x = ours[f] / b.value;
+    const most = limit[name]!;
     return {
       name: `handshake ${name}: ours ÷ bcoin (lower is faster)`,
-      goal: 'faster than bcoin (< 1×)',
+      goal: most === 1 ? 'faster than bcoin (< 1×)' : `≤ ${most}× bcoin`,
       actual: `${fmtRatio(x)} (${fmtMs(ours[f])} vs ${fmtMs(b.value)} ms, ${label(b.key)})`,
-      met: x < 1,
+      met: most === 1 ? x < 1 : x <= most,
     };
   });
 

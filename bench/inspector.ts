@@ -56,7 +56,8 @@ function connect(peer: PeerRef): void {
   if (!peer.getSnapshot().matches({ session: { link: 'connected' } })) throw new Error('the peer did not connect');
 }
 
-const INPUT = { host: '127.0.0.1', port: 18444, network: 'regtest' as const, connectOnStart: true, connectTimeoutMs: 3_600_000 };
+// The v1 handshake: connect() below plays the remote's version and verack (a v2 dial would wait for keys).
+const INPUT = { host: '127.0.0.1', port: 18444, network: 'regtest' as const, connectOnStart: true, connectTimeoutMs: 3_600_000, transport: 'v1' as const };
 
 /** A peer alone in its system. */
 function alone(inspect: InspectionHub['inspect'] | undefined): { peer: PeerRef; stop(): void } {

@@ -7,7 +7,7 @@
  * lean hosts (workers/scale-hosts.ts: N listeners on 127.40.x.y, one port, handshake + pong),
  * and one fresh client per N (workers/scale-client.ts, --expose-gc) holding the N peers.
  *
- * BENCH_SCALE_N=100,1000,5000   the N list
+ * BENCH_SCALE_N=100,1000,5000,15000   the N list
  * BENCH_SCALE_WINDOW_S=10       seconds of pinging watched per N
  * BENCH_SCALE_SHARED=1          also run the largest N with one machine shared by all peers
  */
@@ -38,10 +38,14 @@ const parseList = (text: string | undefined, fallback: number[]): number[] =>
         .filter((n) => Number.isInteger(n) && n > 0)
     : fallback;
 
-const N_LIST = parseList(process.env.BENCH_SCALE_N, [100, 1000, 5000]);
+const N_LIST = parseList(process.env.BENCH_SCALE_N, [100, 1000, 5000, 15_000]);
 const WINDOW_MS = Math.round(1000 * Number(process.env.BENCH_SCALE_WINDOW_S ?? 10));
 const SHARED = process.env.BENCH_SCALE_SHARED === '1';
-const TARGET_N = 5000;
+const TARGET_N = 15_000;
+/** CPU per ping round (timer → ping → pong → rtt), GC included, at the largest N that kept up. */
+const CPU_PER_ROUND_US = 60;
+/** Heap per connected peer after a full GC, at TARGET_N (or the largest N run). */
+const HEAP_PER_PEER_KB = 10;
 /**
  * A peer's next ping is due 1 s after its last pong, so a peer that keeps up makes 1 / (1 s + RTT)
  * pongs a second: slightly under 1. Under 90% of N the pings are falling behind.
@@ -378,6 +382,24 @@ async function run(ctx: BenchContext): Promise<ModuleReport> {
       : `not run; highest N that worked: ${best ? best.n.toLocaleString('en') : 'none'}`,
     met,
   });
+  const steady = runs
+    .filter((r) => !r.shared && r.measure && r.measure.pongs / (r.measure.windowMs / 1e3) >= KEEP_UP * r.n)
+    .sort((a, b) => b.n - a.n)[0];
+  const perRound = steady ? (steady.measure!.cpuMs * 1000) / steady.measure!.pongs : Number.NaN;
+  targets.push({
+    name: 'client CPU per ping round',
+    goal: `≤ ${CPU_PER_ROUND_US} µs`,
+    actual: steady ? `${perRound.toFixed(0)} µs (N = ${steady.n.toLocaleString('en')})` : 'no N kept up',
+    met: perRound <= CPU_PER_ROUND_US,
+  });
+  const heapRun = atTarget?.measure ? atTarget : plain.at(-1);
+  const heapKb = heapRun ? heapPer(heapRun) / 1024 : Number.NaN;
+  targets.push({
+    name: 'heap per connected peer',
+    goal: `≤ ${HEAP_PER_PEER_KB} KB`,
+    actual: heapRun ? `${heapKb.toFixed(1)} KB (N = ${heapRun.n.toLocaleString('en')})` : 'not measured',
+    met: heapKb <= HEAP_PER_PEER_KB,
+  });
   const targetTable = targetsTable(targets, [
       `Met when every peer connected, pongs/s ≥ ${KEEP_UP * 100}% of N over the window (the pings keep up), no disconnects, and every peer stopped on STOP.`,
     ]);
@@ -387,7 +409,7 @@ async function run(ctx: BenchContext): Promise<ModuleReport> {
     tables: [memTable, loadTable, targetTable],
     targets,
     notes: [
-      `Client: one fresh \`node --import tsx --expose-gc\` process per N running N actors from startPeer({ host: 127.${SECOND_OCTET}.x.y, port, network: 'regtest', connectOnStart: true, pingIntervalMs: ${PING_INTERVAL_MS}, maxRetries: 0 }) — the real peer machine with the TCP socket and codec actors — started together; one listener function shared by all actors counts lifecycle, disconnect and rtt events. Per-peer figures are (after − before) / connected peers, measured in that same process after a full GC (global.gc × 3).`,
+      `Client: one fresh \`node --import tsx --expose-gc\` process per N running N actors from startPeer({ host: 127.${SECOND_OCTET}.x.y, port, network: 'regtest', connectOnStart: true, pingIntervalMs: ${PING_INTERVAL_MS}, maxRetries: 0, transport: 'v1' }) — the real peer machine with the TCP socket and codec actors — started together; one listener function shared by all actors counts lifecycle, disconnect and rtt events. Per-peer figures are (after − before) / connected peers, measured in that same process after a full GC (global.gc × 3).`,
       `Hosts: ${hostProcs} separate process(es) per N (workers/scale-hosts.ts), each listening on its share of 127.${SECOND_OCTET}.0.0/16 at one port (${runs[0]?.port ?? FIRST_PORT}), one address per peer, answering version + verack, pong and an empty addr with our codec — no scripted-peer bookkeeping, so the host side stays cheap.`,
       `Sequence per N: connect all (timeout ${CONNECT_TIMEOUT_MS / 1e3} s) → ${SETTLE_MS / 1e3} s settle → full GC → memory → ${WINDOW_MS / 1e3} s window (event-loop delay, ELU, CPU, pongs, RTT) → STOP all → check every actor is done → drop, GC, memory again; host-side connections are checked to reach 0.`,
       `Open files: each connection is one fd in the client and one in a host process, plus one listener per host. Children are spawned as \`/bin/sh -c '${fd.prelude}; exec node …'\`; the hard limit here was ${limitText(fd.hardBefore)} and the children ran with ${limitText(fd.effective)}${fd.raisedHard ? ' (hard limit raised, running as root)' : ` (raising the hard limit to ${WANTED_FD_LIMIT.toLocaleString('en')} was refused: no CAP_SYS_RESOURCE)`}. That allows up to ${limitText(fd.effective - FD_RESERVE)} peers in one client process and ${limitText(Math.floor((fd.effective - FD_RESERVE) / 2))} hosts per host process.`,

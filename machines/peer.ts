@@ -2,10 +2,11 @@
 // (connect → ok / backoff / stop, disconnect → what follows, capped retries), made explicit.
 // This file is the chart; its named guards, actions and delays are in ./peer/setup.ts.
 // No I/O here: the socket and the codec are invoked actors supplied by name (see src/actors).
-import type { SnapshotFrom } from 'xstate';
+import type { AnyStateMachine, SnapshotFrom } from 'xstate';
 import { resolvePeerOptions } from './peer/options.js';
+import { commandsWithTransitions } from './peer/handled.js';
 import { codecTransport, peerSetup } from './peer/setup.js';
-import type { LifecycleState } from './peer/types.js';
+import type { CodecInput, LifecycleState } from './peer/types.js';
 
 /** The bare peer statechart: its `socket` and `codec` actors throw until provided (createPeerMachine provides the real ones). */
 export const peerMachine = peerSetup.createMachine({
@@ -58,7 +59,16 @@ export const peerMachine = peerSetup.createMachine({
       entry: ['beginAttempt', 'registerNonce'],
       exit: 'releaseNonce',
       invoke: [
-        { id: 'codec', src: 'codec', input: ({ context }) => ({ network: context.options.network, transport: codecTransport(context) }) },
+        {
+          id: 'codec',
+          src: 'codec',
+          input: ({ context, self }): CodecInput => ({
+            network: context.options.network,
+            transport: codecTransport(context),
+            // The machine running, as provided: its own transitions say what the codec may batch.
+            handled: commandsWithTransitions((self as unknown as { logic: AnyStateMachine }).logic),
+          }),
+        },
         {
           id: 'socket',
           src: 'socket',
@@ -116,6 +126,8 @@ export const peerMachine = peerSetup.createMachine({
           on: {
             'socket.data': { actions: 'forwardChunkToCodec' },
             'payload.*': { actions: 'emitMessageIn' },
+            // Runs of messages the link region has no transition for arrive together (see the codec).
+            'payload.batch': { actions: 'emitMessagesIn' },
             'codec.dropped': { actions: 'emitDropped' },
           },
         },

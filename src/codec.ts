@@ -20,7 +20,7 @@ export type { AddrEntry, AddrPayload } from './protocol/messages/addr.js';
 export type { AddrNetwork, AddrV2Entry, AddrV2Payload } from './protocol/messages/addrv2.js';
 export type { EmptyPayload } from './protocol/messages/empty.js';
 export type { FeeFilterPayload } from './protocol/messages/feefilter.js';
-export { type BlockHeader, blockHash, type HeadersPayload } from './protocol/messages/headers.js';
+export { type BlockHeader, blockHash, type HeadersPayload, HeadersList } from './protocol/messages/headers.js';
 export {
   COMMANDS,
   type Command,
@@ -30,7 +30,7 @@ export {
   type Payloads,
   type UnknownMessage,
 } from './protocol/messages/index.js';
-export { type InventoryPayload, type InvItem, InvType } from './protocol/messages/inventory.js';
+export { InventoryList, type InventoryPayload, type InvItem, InvType } from './protocol/messages/inventory.js';
 export type { LocatorPayload } from './protocol/messages/locator.js';
 export type { NoncePayload } from './protocol/messages/ping.js';
 export type { RejectPayload } from './protocol/messages/reject.js';

@@ -147,7 +147,7 @@ export {
 } from './chain/chain.js';
 export { ChainError, type ChainErrorCode, isChainError } from './chain/errors.js';
 export { CHAIN_PARAMS, chainParams, type ChainParams, MAX_TIP_AGE } from './chain/params.js';
-export { headerHash, headersToBytes, headerToBytes } from './chain/header.js';
+export { headerBytesOf, headerHash, headersToBytes, headerToBytes } from './chain/header.js';
 export { type DataDirEnvironment, defaultDataDir } from './chain/data-dir.js';
 export { HeaderStore, type HeaderStoreOptions, type LoadReport, StoreError, type StoreErrorCode, type SyncPolicy } from './chain/store.js';
 export { StoreLockedError } from './chain/lock.js';

@@ -13,7 +13,7 @@ import { createFixedPeersActor, type FixedPeer } from './actors/fixed-peers.js';
 import { BanList } from './addrman/bans.js';
 import type { HeaderInfo } from './chain/chain.js';
 import { defaultDataDir } from './chain/data-dir.js';
-import { headersToBytes } from './chain/header.js';
+import { headerBytesOf } from './chain/header.js';
 import type { HeadersSyncOptions } from './chain/headers-sync.js';
 import type { ChainParams } from './chain/params.js';
 import type { HeaderStore, SyncPolicy } from './chain/store.js';
@@ -166,7 +166,7 @@ function toSyncEvent(id: string, event: PeerEmitted): SyncPeerEvent | null {
 }
 
 function fromMessage(id: string, event: PeerMessageEvent): SyncPeerEvent | null {
-  if (event.command === 'headers') return { type: 'PEER_HEADERS', id, headers: headersToBytes(event.payload.headers) };
+  if (event.command === 'headers') return { type: 'PEER_HEADERS', id, headers: headerBytesOf(event.payload) };
   if (event.command === 'inv') {
     // Core announces blocks as MSG_BLOCK; the witness flag may be set by others.
     const hashes = event.payload.items.filter((item) => (item.type & ~MSG_WITNESS_FLAG) === InvType.BLOCK).map((item) => item.hash);

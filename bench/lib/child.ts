@@ -42,12 +42,9 @@ export class Worker {
   ): Worker {
     const execArgv = [...(options.execArgv ?? [])];
     const profDir = process.env.BENCH_CPU_PROF;
-    if (profDir)
-      execArgv.push(
-        '--cpu-prof',
-        `--cpu-prof-dir=${profDir}`,
-        `--cpu-prof-name=${label.replace(/\W+/g, '-')}.cpuprofile`,
-      );
+    // One directory per worker: a process under tsx has a loader thread too, and each thread writes
+    // a profile of its own (named by Node with the pid and thread id).
+    if (profDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${profDir}/${label.replace(/\W+/g, '-')}`);
     const child = fork(script, [], {
       execArgv,
       env: { ...process.env, ...options.env },

@@ -2,7 +2,7 @@
 import { targetsTable } from './report.js';
 import { fmtMBps, fmtMs, fmtPct, fmtRatio, mark, mbps, perSecond, si } from './stats.js';
 import type { ModuleReport, Table, Target } from './types.js';
-import { BULK_COMMAND, CHUNK, LINEAR_CHUNK, LINEAR_PAYLOAD, SEED, type Stream } from './codec-mixes.js';
+import { BULK_COMMAND, CHUNK, LINEAR_CHUNK, LINEAR_PAYLOAD, LINEAR_SMALL_PAYLOAD, SEED, type Stream } from './codec-mixes.js';
 import {
   CLOCK,
   ENCODE_REPS,
@@ -14,6 +14,14 @@ import {
   WARMUP_MS,
   WARMUP_PASSES,
 } from './measure.js';
+
+/** 1 MB payloads: the share of the bare double-SHA-256 rate our whole decode must reach. */
+const BULK_CEILING_SHARE = 0.9;
+/** Framing linearity: the most the time per byte of a 4 MB payload may exceed a 64 KB one's. */
+const LINEARITY_LIMIT = 1.2;
+
+const kb = (bytes: number): string => `${bytes / 1024} KB`;
+const mb = (bytes: number): string => `${bytes / 1e6} MB`;
 
 export interface MixResult {
   readonly stream: Stream;
@@ -60,6 +68,8 @@ export function report(r: Results): ModuleReport {
     ...(native ? ['bcoin native¹'] : []),
     'ours ÷ best(js,node)',
     ...(native ? ['ours ÷ native¹'] : []),
+    'ours, entries built⁴',
+    'built ÷ best',
     ...(cand ? ['candidate msg/s', 'candidate ÷ best'] : []),
     'target',
     'noise²',
@@ -68,13 +78,17 @@ export function report(r: Results): ModuleReport {
     const ours = d.get('ours')!;
     const best = bestBcoin(d)!;
     const ratio = speedup(ours, best.sample);
-    const met = ratio >= s.spec.target;
-    targets.push({
-      name: `decode ${s.spec.label}`,
-      goal: `≥ ${s.spec.target}× bcoin msgs/s`,
-      actual: `${fmtRatio(ratio)} (vs bcoin ${best.key})`,
-      met,
-    });
+    const goal = s.spec.target;
+    const met = goal !== null && ratio >= goal;
+    if (goal !== null) {
+      targets.push({
+        name: `decode ${s.spec.label}`,
+        goal: `≥ ${goal}× bcoin msgs/s`,
+        actual: `${fmtRatio(ratio)} (vs bcoin ${best.key})`,
+        met,
+      });
+    }
+    const built = d.get('built');
     return [
       s.spec.label,
       si(s.messages),
@@ -86,8 +100,10 @@ export function report(r: Results): ModuleReport {
       ...(native ? [rate(s, d.get('native'))] : []),
       `${fmtRatio(ratio)} (${best.key})`,
       ...(native ? [fmtRatio(speedup(ours, d.get('native')!))] : []),
+      rate(s, built),
+      built ? fmtRatio(speedup(built, best.sample)) : '–',
       ...(cand ? [rate(s, d.get('cand')), fmtRatio(speedup(d.get('cand')!, best.sample))] : []),
-      `≥ ${s.spec.target}× ${mark(met)}`,
+      goal === null ? '– (see the ceiling)' : `≥ ${goal}× ${mark(met)}`,
       fmtPct(Math.max(ours.spread, best.sample.spread)),
     ];
   });
@@ -103,6 +119,8 @@ export function report(r: Results): ModuleReport {
           ]
         : []),
       '² (max − min) / median of the samples of ours or of the bcoin backend compared, whichever is larger.',
+      '⁴ decodePayload checks an inventory’s or a header list’s count and bounds and leaves the entries in the received bytes (InventoryList, HeadersList: `items` / `headers` are built on first read; `typeAt`, `hashAt`, `bytesAt` read one in place), so “ours” counts them without building them; this column builds every entry (`items`, `headers`: objects and Buffer views), as bcoin’s packets hold them. The targets are judged on “ours”, as the issue allows lazily built entries.',
+      '1 MB payloads have no target against bcoin: both sides are bound by the same double SHA-256; their target is against that ceiling (next table).',
     ],
   };
 
@@ -131,14 +149,14 @@ export function report(r: Results): ModuleReport {
     const share = 1 / speedup(ceiling, ours);
     let target = '';
     if (m === bulk) {
-      const met = share >= 0.8;
+      const met = share >= BULK_CEILING_SHARE;
       targets.push({
         name: 'decode 1 MB payloads vs double SHA-256',
-        goal: '≥ 80% of the ceiling',
+        goal: `≥ ${fmtPct(BULK_CEILING_SHARE)} of the ceiling`,
         actual: fmtPct(share),
         met,
       });
-      target = `≥ 80% ${mark(met)}`;
+      target = `≥ ${fmtPct(BULK_CEILING_SHARE)} ${mark(met)}`;
     }
     const frameMs = d.get('frame')!.ms;
     const checksumMs = d.get('checksum')!.ms;
@@ -215,50 +233,52 @@ export function report(r: Results): ModuleReport {
     ],
   };
 
-  // Linearity
+  // Linearity: the time per byte of a 4 MB payload against a 64 KB one, both in 1 KB chunks.
   const linearColumns = [
     'decoder',
-    `${LINEAR_CHUNK} B chunks ms`,
-    '64 KiB chunks ms',
-    'one chunk ms',
-    `${LINEAR_CHUNK} B ÷ one chunk`,
+    `${kb(LINEAR_SMALL_PAYLOAD)} in ${LINEAR_CHUNK} B chunks µs`,
+    `${mb(LINEAR_PAYLOAD)} in ${LINEAR_CHUNK} B chunks ms`,
+    'time per byte, 4 MB ÷ 64 KB',
     'target',
-    `${LINEAR_CHUNK} B ÷ 64 KiB`,
+    `${mb(LINEAR_PAYLOAD)} in 64 KiB chunks ms`,
+    `${mb(LINEAR_PAYLOAD)} in one chunk ms`,
     `MB/s in ${LINEAR_CHUNK} B`,
   ];
   const linearRows = r.procs.map((p) => {
     const small = r.linear.get(`${p.key}:small`)!;
     const large = r.linear.get(`${p.key}:large`)!;
     const one = r.linear.get(`${p.key}:one`)!;
-    const ratio = speedup(one, small);
+    const smallPayload = r.linear.get(`${p.key}:small-payload`)!;
+    // Per byte: the 4 MB time over the 64 KB time, scaled by their sizes (paired by round).
+    const ratio = speedup(smallPayload, small) * (LINEAR_SMALL_PAYLOAD / LINEAR_PAYLOAD);
     let target = '';
-    if (p.key === 'ours' || p.key === 'cand') target = `≤ 1.5× ${mark(ratio <= 1.5)}`;
+    if (p.key === 'ours' || p.key === 'cand') target = `≤ ${LINEARITY_LIMIT}× ${mark(ratio <= LINEARITY_LIMIT)}`;
     if (p.key === 'ours') {
       targets.push({
-        name: `4 MB payload in ${LINEAR_CHUNK}-byte chunks vs one chunk`,
-        goal: '≤ 1.5× the time',
+        name: `time per byte: ${mb(LINEAR_PAYLOAD)} vs ${kb(LINEAR_SMALL_PAYLOAD)} payload, both in ${LINEAR_CHUNK}-byte chunks`,
+        goal: `≤ ${LINEARITY_LIMIT}×`,
         actual: fmtRatio(ratio),
-        met: ratio <= 1.5,
+        met: ratio <= LINEARITY_LIMIT,
       });
     }
     return [
       p.label,
+      fmtMs(smallPayload.ms * 1000),
       fmtMs(small.ms),
-      fmtMs(large.ms),
-      fmtMs(one.ms),
       fmtRatio(ratio),
       target,
-      fmtRatio(speedup(large, small)),
+      fmtMs(large.ms),
+      fmtMs(one.ms),
       fmtMBps(mbps(LINEAR_PAYLOAD, small.ms)),
     ];
   });
   const linearTable: Table = {
-    title: `Framing linearity — one ${LINEAR_PAYLOAD.toLocaleString('en')}-byte payload (Core’s maximum) in ${LINEAR_CHUNK}-byte chunks vs in one chunk`,
+    title: `Framing linearity — one ${LINEAR_PAYLOAD.toLocaleString('en')}-byte payload (Core’s maximum) against one of ${LINEAR_SMALL_PAYLOAD.toLocaleString('en')} bytes, both in ${LINEAR_CHUNK}-byte chunks`,
     columns: linearColumns,
     numeric: numericColumns(linearColumns),
     rows: linearRows,
     notes: [
-      'In one chunk our Framer hands out a view (no copy) and only hashes; in 1 KB chunks it also copies every byte into a payload buffer that doubles from 64 KiB (≈ two copies per byte). 1 KB ÷ 64 KiB compares two copying runs, so it isolates per-chunk cost (linearity) from the copy.',
+      `Both payloads are copied into a payload buffer chunk by chunk and hashed, so their time per byte compares like with like: work that grew faster than the bytes (re-copying as the buffer grows, per-chunk cost that rises with what is held) shows as a ratio above 1. The 64 KiB-chunk and one-chunk columns are for reference: in one chunk our Framer hands out a view and copies nothing, so it cannot be compared with a copying run (the target this replaces).`,
     ],
   };
 

@@ -51,14 +51,23 @@ function chunksOf(mix: Mix, size: number): Buffer[] {
   return chunks;
 }
 
-/** Entries in a decoded message (inv items, addresses, headers; payload bytes if unknown; else 1). */
-function weight(m: Message): number {
+interface Entries {
+  readonly length: number;
+}
+
+/**
+ * Entries in a decoded message (inv items, addresses, headers; payload bytes if unknown; else 1).
+ * Inventories and header lists count without building their entries (what decoding does); with
+ * `build` their `items` / `headers` are built, as bcoin's packets are.
+ */
+function weight(m: Message, build: boolean): number {
   if ('unknown' in m) return m.payload.length;
-  const p = m.payload as { items?: { length: number }; addresses?: { length: number }; headers?: { length: number } };
+  const p = m.payload as { items?: Entries; addresses?: Entries; headers?: Entries; length?: number };
+  if (!build && typeof p.length === 'number') return p.length;
   return (p.items ?? p.addresses ?? p.headers)?.length ?? 1;
 }
 
-function decodePass(mix: Mix, chunkSize: number, decode: boolean, verify: boolean): Omit<PassResult, 'ms' | 'cpuMs'> {
+function decodePass(mix: Mix, chunkSize: number, decode: boolean, verify: boolean, build: boolean): Omit<PassResult, 'ms' | 'cpuMs'> {
   const chunks = chunksOf(mix, chunkSize);
   const framer = new Framer(MAGIC, { verifyChecksum: verify });
   let messages = 0;
@@ -71,7 +80,7 @@ function decodePass(mix: Mix, chunkSize: number, decode: boolean, verify: boolea
         continue;
       }
       messages++;
-      items += decode ? weight(decodePayload(event.command, event.payload)) : event.payload.length;
+      items += decode ? weight(decodePayload(event.command, event.payload), build) : event.payload.length;
     }
   }
   return { messages, items, bytes: mix.stream.length, bad };
@@ -118,7 +127,7 @@ function handle(req: WorkerRequest): LoadResult | PassResult | ReleaseResult {
       return { released: mixes.delete(req.mix) };
     case 'decode': {
       const mix = mixNamed(req.mix);
-      return timed(req.inner, () => decodePass(mix, req.chunk, req.decode ?? true, req.verify ?? true));
+      return timed(req.inner, () => decodePass(mix, req.chunk, req.decode ?? true, req.verify ?? true, req.build ?? false));
     }
     case 'encode': {
       const mix = mixNamed(req.mix);

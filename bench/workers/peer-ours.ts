@@ -23,6 +23,7 @@ import {
   type HandshakesResult,
   type InfoResult,
   type LoadResult,
+  type PeerTransport,
   serveRequests,
 } from './peer-protocol.js';
 
@@ -106,7 +107,14 @@ function loadOurs(req: LoadRequest): Promise<LoadResult> {
   assertLoopback(HOST);
   const flood = FLOOD_COMMAND[req.mode];
   const counter = new Window(req);
-  const actor = createPeer({ host: HOST, port: req.port, network: 'regtest', connectOnStart: true, maxRetries: 0 });
+  const actor = createPeer({
+    host: HOST,
+    port: req.port,
+    network: 'regtest',
+    connectOnStart: true,
+    maxRetries: 0,
+    transport: req.transport ?? 'v1',
+  });
   actor.on('message', (e) => {
     if (e.direction === 'in' && e.command === flood) counter.count(weight(e.command, e.payload));
   });
@@ -135,13 +143,13 @@ function loadOurs(req: LoadRequest): Promise<LoadResult> {
   });
 }
 
-async function handshakesOurs(port: number, count: number): Promise<HandshakesResult> {
+async function handshakesOurs(port: number, count: number, transport: PeerTransport): Promise<HandshakesResult> {
   assertLoopback(HOST);
   const ms: number[] = [];
   for (let i = 0; i < count; i++) {
     let connectedAt = 0;
     const started = performance.now();
-    const actor = createPeer({ host: HOST, port, network: 'regtest', connectOnStart: true, maxRetries: 0 });
+    const actor = createPeer({ host: HOST, port, network: 'regtest', connectOnStart: true, maxRetries: 0, transport });
     const connected = new Promise<void>((resolve, reject) => {
       actor.on('state', (e) => {
         if (e.state === 'connected') {
@@ -242,7 +250,7 @@ function handle(req: ClientRequest): InfoResult | Promise<LoadResult> | Promise<
       return BARE ? loadBare(req) : loadOurs(req);
     case 'handshakes':
       if (BARE) throw new Error('the bare client does not do handshake timing');
-      return handshakesOurs(req.port, req.count);
+      return handshakesOurs(req.port, req.count, req.transport ?? 'v1');
   }
 }
 

@@ -69,9 +69,14 @@ export type ClientRequest =
       readonly warmupMs: number;
       readonly windowMs: number;
       readonly holdMs: number;
+      /** Our peer's transport (bcoin and the codec-only client speak v1 only); v1 by default. */
+      readonly transport?: PeerTransport;
     }
   /** `count` sequential connections: connect → handshake complete → close; the time of each. */
-  | { readonly op: 'handshakes'; readonly port: number; readonly count: number };
+  | { readonly op: 'handshakes'; readonly port: number; readonly count: number; readonly transport?: PeerTransport };
+
+/** The transport our peer dials in: v1, or BIP324 v2 (the server detects which from the first bytes). */
+export type PeerTransport = 'v1' | 'v2';
 
 export interface InfoResult {
   readonly backend: string;

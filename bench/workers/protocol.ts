@@ -19,6 +19,8 @@ export type WorkerRequest =
       readonly decode?: boolean;
       /** Ours only: false = Framer with verifyChecksum: false. */
       readonly verify?: boolean;
+      /** Ours only: build every entry of inventories and header lists (decoding leaves them in the bytes). */
+      readonly build?: boolean;
     }
   /** Encode every message of the mix into a frame, `inner` times. */
   | { readonly op: 'encode'; readonly mix: string; readonly inner: number }

@@ -91,6 +91,8 @@ serve({
           network: 'regtest',
           connectOnStart: true,
           maxRetries: 0,
+          // The lean hosts speak v1 only (a v2 key exchange there would end as v2-unsupported).
+          transport: 'v1',
           onDisconnect: 'stop',
           pingIntervalMs: req.pingIntervalMs as number,
           // Generous: thousands of handshakes at once share one event loop; the benchmark reports

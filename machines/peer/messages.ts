@@ -6,7 +6,7 @@ import { type AddrV2Entry, AddrV2Network, type KnownAddrNetwork } from '../../sr
 import { MAX_ADDR_TO_SEND, Services } from '../../src/protocol/limits.js';
 import { parseIPv4, parseIPv6 } from '../../src/protocol/messages/ip.js';
 import type { VersionPayload } from '../../src/protocol/messages/version.js';
-import type { HeardAddress, PeerContext, PeerEvent, PeerMessageEvent, RemoteInfo } from './types.js';
+import type { HeardAddress, PayloadEvent, PeerContext, PeerMessageEvent, RemoteInfo, UnknownPayloadEvent } from './types.js';
 
 const UNSPECIFIED = { services: 0n, host: '::', port: 0 };
 
@@ -128,7 +128,7 @@ export function messageEvent(direction: 'in' | 'out', message: OutgoingMessage):
 }
 
 /** The message a `payload.<command>` event carries. */
-export function payloadMessage(event: Extract<PeerEvent, { type: `payload.${string}` }>): OutgoingMessage {
+export function payloadMessage(event: PayloadEvent | UnknownPayloadEvent): OutgoingMessage {
   if (event.type === 'payload.unknown') return { command: event.command, payload: event.payload, unknown: true };
   return { command: event.type.slice('payload.'.length), payload: event.payload } as OutgoingMessage;
 }

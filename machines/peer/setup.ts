@@ -25,17 +25,19 @@ import type {
   PeerEmitted,
   PeerEvent,
   PeerOutput,
+  PayloadEvent,
   PeerRole,
   SocketCommand,
   SocketInput,
+  UnknownPayloadEvent,
 } from './types.js';
 
 const notProvided = (name: string) => () => {
   throw new Error(`the peer machine needs a '${name}' actor: use createPeerMachine() or machine.provide()`);
 };
 
-const isPayloadEvent = (event: PeerEvent): event is Extract<PeerEvent, { type: `payload.${string}` }> =>
-  event.type.startsWith('payload.');
+const isPayloadEvent = (event: PeerEvent): event is PayloadEvent | UnknownPayloadEvent =>
+  event.type.startsWith('payload.') && event.type !== 'payload.batch';
 
 export const peerSetup = setup({
   types: {
@@ -252,6 +254,11 @@ export const peerSetup = setup({
     emitMessageIn: emit(({ event }) => {
       if (!isPayloadEvent(event)) throw new Error(`emitMessageIn: ${event.type} is not a payload event`);
       return messageEvent('in', payloadMessage(event));
+    }),
+    // One event brought the run; the embedder still hears of each message, in order.
+    emitMessagesIn: enqueueActions(({ event, enqueue }) => {
+      assertEvent(event, 'payload.batch');
+      for (const message of event.messages) enqueue.emit(messageEvent('in', message));
     }),
     emitAddresses: emit(({ event }) => {
       assertEvent(event, ['payload.addr', 'payload.addrv2']);

@@ -3,7 +3,7 @@
 import type { OutgoingMessage } from '../../src/protocol/codec.js';
 import type { ProtocolError } from '../../src/protocol/errors.js';
 import type { AddrNetwork } from '../../src/protocol/messages/addrv2.js';
-import type { Command, Payloads } from '../../src/protocol/messages/index.js';
+import type { Command, Message, Payloads } from '../../src/protocol/messages/index.js';
 import type { VersionPayload } from '../../src/protocol/messages/version.js';
 import type { NetworkName } from '../../src/protocol/networks.js';
 import type { ProxyEndpoint } from '../../src/proxy/config.js';
@@ -213,6 +213,16 @@ export interface UnknownPayloadEvent {
   payload: Buffer;
 }
 
+/**
+ * A run of messages read one after another whose commands the chart has no transition of its own
+ * for (inventories, headers, transactions, …): one event for them all instead of one each, which
+ * is most of what a flood of them costs. The traffic region tells the embedder of each, in order.
+ */
+export interface PayloadBatchEvent {
+  type: 'payload.batch';
+  messages: readonly Message[];
+}
+
 export type SocketEvent =
   | { type: 'socket.connected'; localAddress: string; localPort: number }
   | { type: 'socket.data'; chunk: Buffer }
@@ -241,7 +251,7 @@ export type CommandEvent =
   | { type: 'SEND'; message: OutgoingMessage };
 
 /** Every event the peer machine hears: decoded payloads, the socket's and the codec's reports, and commands. */
-export type PeerEvent = PayloadEvent | UnknownPayloadEvent | SocketEvent | CodecEvent | CommandEvent;
+export type PeerEvent = PayloadEvent | UnknownPayloadEvent | PayloadBatchEvent | SocketEvent | CodecEvent | CommandEvent;
 
 // ---- what the machine tells its embedder (actor.on) -----------------------------------------
 
@@ -289,14 +299,25 @@ export interface SocketInput {
   proxyRandomize?: boolean;
 }
 
-/** What the peer machine (through the codec) tells its socket actor. */
-export type SocketCommand = { type: 'write'; bytes: Buffer };
+/**
+ * What the peer machine (through the codec) tells its socket actor: bytes to write, and the
+ * codec's `read`, which a socket actor should call right after each `socket.data` it reported has
+ * been handled (it may ignore it: the codec then reads a microtask later). Reading then, when the
+ * machine is idle, lets each message be handled before the next is decoded.
+ */
+export type SocketCommand = { type: 'write'; bytes: Buffer } | { type: 'reader'; read: () => void };
 
 /** What the codec actor starts with. */
 export interface CodecInput {
   network: NetworkName;
   /** The transport to speak: `v1`, `v2` (we dial), `detect` (we accepted: the first bytes decide), `v1-only` (we accepted, v2 refused). */
   transport: 'v1' | 'v2' | 'detect' | 'v1-only';
+  /**
+   * The commands the chart has a transition of its own for: each comes as its own
+   * `payload.<command>` event; runs of the others come as one `payload.batch`. Without it every
+   * message is its own event.
+   */
+  handled?: ReadonlySet<string>;
 }
 
 /** What the codec writes to: the socket actor, or anything that takes its commands. */

@@ -7,6 +7,7 @@ import { type HostResolver, pickOne } from '../dns.js';
 import { logger } from '../log.js';
 import { type ProxySettings, routeFor } from '../proxy/config.js';
 import { dialThroughProxy, type PendingProxyDial, randomCredentials } from './socks.js';
+import { WriteGather } from './write-gather.js';
 
 const log = logger('socket');
 
@@ -59,7 +60,10 @@ export const createTcpSocket = (options: TcpSocketOptions = {}) =>
 
     // What the machine writes while it handles one chunk (a pong per ping, the answers to a
     // version) is gathered and leaves in one write: one syscall per chunk, not one per message.
-    let gathered: Buffer[] | null = null;
+    const gathered = new WriteGather();
+    // The codec's reader, called once the machine has the chunk: the messages it holds are
+    // decoded and handled one by one while the answers still gather.
+    let read: (() => void) | null = null;
     const write = (bytes: Buffer): void => {
       if (!socket) return;
       socket.write(bytes);
@@ -69,18 +73,18 @@ export const createTcpSocket = (options: TcpSocketOptions = {}) =>
       }
     };
     const flush = (): void => {
-      const out = gathered;
-      gathered = null;
-      if (out && out.length > 0 && socket && !socket.destroyed) write(out.length === 1 ? out[0]! : Buffer.concat(out));
+      const out = gathered.take();
+      if (out && socket && !socket.destroyed) write(out);
     };
     const adopt = (adopted: Socket): void => {
       socket = adopted;
       adopted.setNoDelay(true);
       adopted.on('data', (chunk: Buffer) => {
-        gathered = [];
+        gathered.begin();
         report({ type: 'socket.data', chunk });
+        if (!ended) read?.();
         if (!ended) flush();
-        else gathered = null;
+        else gathered.take();
       });
       adopted.on('error', (error: NodeJS.ErrnoException) => {
         log('%s:%d error %s', input.host, input.port, error.message);
@@ -135,9 +139,14 @@ export const createTcpSocket = (options: TcpSocketOptions = {}) =>
     }
 
     receive((command) => {
+      if (command.type === 'reader') {
+        read = command.read;
+        return;
+      }
       if (ended || !socket || socket.destroyed) return;
-      if (gathered) gathered.push(command.bytes);
-      else write(command.bytes);
+      if (!gathered.active) return write(command.bytes);
+      const now = gathered.add(command.bytes);
+      if (now) for (const bytes of now) write(bytes);
     });
 
     return () => {
@@ -145,6 +154,7 @@ export const createTcpSocket = (options: TcpSocketOptions = {}) =>
       // What was answered before the session ended still leaves (a pong before a broken frame).
       if (!ended) flush();
       ended = true;
+      read = null;
       if (!socket) return;
       socket.removeAllListeners('data');
       socket.removeAllListeners('close');

@@ -1,6 +1,6 @@
 // The 80-byte block header as the chain reads it: field offsets, the codec's BlockHeader to bytes, and its hash.
 import { hashToHex } from '../protocol/hash.js';
-import { BLOCK_HEADER_SIZE, type BlockHeader } from '../protocol/messages/headers.js';
+import { BLOCK_HEADER_SIZE, type BlockHeader, HeadersList, type HeadersPayload } from '../protocol/messages/headers.js';
 import { doubleSha256HeaderInto } from '../protocol/sha256.js';
 
 /** Bytes in a serialized block header. */
@@ -23,7 +23,7 @@ export const headerBits = (header: Uint8Array, at = 0): number => u32le(header, 
 /** The nonce of the header at `at`. */
 export const headerNonce = (header: Uint8Array, at = 0): number => u32le(header, at + HeaderField.nonce);
 
-/** The codec's decoded header back into its 80 wire bytes (the `headers` codec stays as it is). */
+/** A header given by its fields back into its 80 wire bytes. */
 export function headerToBytes(header: BlockHeader): Buffer {
   const out = Buffer.allocUnsafe(HEADER_SIZE);
   out.writeInt32LE(header.version, HeaderField.version);
@@ -36,8 +36,15 @@ export function headerToBytes(header: BlockHeader): Buffer {
   return out;
 }
 
-/** Every header of a decoded `headers` message as 80-byte buffers, in order. */
+/** Headers given by their fields (made by hand) as 80-byte buffers, in order; a decoded `headers` payload has them already (`HeadersList.rawHeaders`). */
 export const headersToBytes = (headers: readonly BlockHeader[]): Buffer[] => headers.map(headerToBytes);
+
+/**
+ * The 80 bytes of every header of a `headers` payload, in order: the received bytes of a decoded
+ * one (views, nothing rebuilt), the serialised fields of one made by hand.
+ */
+export const headerBytesOf = (payload: HeadersPayload): Buffer[] =>
+  payload instanceof HeadersList ? payload.rawHeaders : headersToBytes(payload.headers);
 
 const scratch = new Uint32Array(8);
 

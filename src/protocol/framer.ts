@@ -1,3 +1,4 @@
+// The v1 message framer, sans-I/O: a byte stream in chunks of any size in, checked frames out.
 import { checksumMatches } from './hash.js';
 import { FATAL_FRAMING_CODES, ProtocolError } from './errors.js';
 import { HEADER_SIZE, parseHeader } from './header.js';
@@ -23,11 +24,16 @@ export interface FramerOptions {
 const INITIAL_PAYLOAD_BUFFER = 64 * 1024;
 
 const EMPTY: FrameEvent[] = [];
+const NO_PAYLOAD = Buffer.alloc(0);
 
 /**
  * Turns a byte stream, in chunks of any size, into messages. Sans-I/O: no sockets, no timers.
  * Each byte is copied at most once plus the amortised growth copies, so work is linear in
- * the bytes received, and held memory is one message being assembled plus the current chunk.
+ * the bytes received, and held memory is one message being assembled plus the chunks not yet read.
+ *
+ * Two ways to read: `push(chunk)` returns every event the chunk completes; `write(chunk)` then
+ * `next()` until null hands them out one at a time, so a caller can finish with each message
+ * before the next one is even cut out (what a peer does to keep its garbage young).
  */
 export class Framer {
   private readonly maxPayload: number;
@@ -45,6 +51,10 @@ export class Framer {
   private payload: Buffer | null = null;
   private payloadFilled = 0;
   private broken: ProtocolError | null = null;
+  // Written but not yet read: the chunk being read from `at`, then the ones written after it.
+  private chunk: Buffer | null = null;
+  private at = 0;
+  private later: Buffer[] | null = null;
 
   constructor(
     private readonly magic: Uint8Array,
@@ -55,9 +65,11 @@ export class Framer {
     this.magicWord = Buffer.from(magic).readUInt32LE(0);
   }
 
-  /** Bytes received but not yet part of a complete message. */
+  /** Bytes received but not yet part of a complete message (written chunks not yet read included). */
   get buffered(): number {
-    return this.headerFilled + this.payloadFilled;
+    let unread = this.chunk ? this.chunk.length - this.at : 0;
+    if (this.later) for (const c of this.later) unread += c.length;
+    return this.headerFilled + this.payloadFilled + unread;
   }
 
   /** The fatal error that ended the stream, if any; later chunks are ignored. */
@@ -65,53 +77,79 @@ export class Framer {
     return this.broken;
   }
 
+  /** Every event `chunk` completes, in order (what was written before and not yet read comes first). */
   push(chunk: Buffer): FrameEvent[] {
-    if (this.broken) return EMPTY;
+    this.write(chunk);
     let events: FrameEvent[] | null = null;
-    let at = 0;
-    const end = chunk.length;
-    while (at < end) {
+    for (let event = this.next(); event; event = this.next()) (events ??= []).push(event);
+    return events ?? EMPTY;
+  }
+
+  /** Queues `chunk` to be read by `next()`; chunks are read in the order written. */
+  write(chunk: Buffer): void {
+    if (this.broken || chunk.length === 0) return;
+    if (this.chunk === null) {
+      this.chunk = chunk;
+      this.at = 0;
+    } else (this.later ??= []).push(chunk);
+  }
+
+  /** The next event in what was written, or null once everything written has been read. */
+  next(): FrameEvent | null {
+    for (;;) {
+      const chunk = this.chunk;
+      if (chunk === null || this.broken) return null;
+      let at = this.at;
+      const end = chunk.length;
+      if (at === end) {
+        this.nextChunk();
+        continue;
+      }
       if (!this.haveHeader) {
         const take = Math.min(HEADER_SIZE - this.headerFilled, end - at);
         chunk.copy(this.headerBytes, this.headerFilled, at, at + take);
         this.headerFilled += take;
-        at += take;
-        if (this.headerFilled < HEADER_SIZE) break;
+        this.at = at += take;
+        if (this.headerFilled < HEADER_SIZE) continue;
         const fatal = this.readHeader();
         if (fatal) {
           this.broken = fatal;
-          (events ??= []).push({ type: 'fatal', error: fatal });
-          return events;
+          this.chunk = null;
+          this.later = null;
+          return { type: 'fatal', error: fatal };
         }
-        if (this.length === 0) {
-          events = this.complete(Buffer.alloc(0), events);
-          continue;
-        }
+        if (this.length === 0) return this.complete(NO_PAYLOAD);
         // A header that ends the chunk: nothing of its payload yet, so nothing to reserve. (Reserving
         // here once left a buffer behind when the payload then came whole in the next chunk.)
-        if (at === end) break;
+        if (at === end) continue;
       }
       const length = this.length;
       if (this.payloadFilled === 0 && end - at >= length) {
         // The whole payload is inside this chunk: hand out a view, copy nothing.
-        const payload = chunk.subarray(at, at + length);
-        at += length;
-        events = this.complete(payload, events);
-        continue;
+        this.at = at + length;
+        return this.complete(chunk.subarray(at, at + length));
       }
       const take = Math.min(length - this.payloadFilled, end - at);
       this.reserve(length, this.payloadFilled + take);
-      chunk.copy(this.payload!, this.payloadFilled, at, at + take);
+      // A chunk that falls whole inside the payload (the common case for large ones) needs no view.
+      if (at === 0 && take === end) this.payload!.set(chunk, this.payloadFilled);
+      else chunk.copy(this.payload!, this.payloadFilled, at, at + take);
       this.payloadFilled += take;
-      at += take;
+      this.at = at + take;
       if (this.payloadFilled === length) {
         const payload = this.payload!;
         this.payload = null;
         this.payloadFilled = 0;
-        events = this.complete(payload, events);
+        return this.complete(payload);
       }
     }
-    return events ?? EMPTY;
+  }
+
+  private nextChunk(): void {
+    const later = this.later;
+    this.chunk = later?.shift() ?? null;
+    if (later && later.length === 0) this.later = null;
+    this.at = 0;
   }
 
   /** Reads the header in headerBytes; returns the fatal error if the stream cannot go on. */
@@ -161,19 +199,19 @@ export class Framer {
     this.payload = next;
   }
 
-  private complete(payload: Buffer, events: FrameEvent[] | null): FrameEvent[] {
-    const out = events ?? [];
+  private complete(payload: Buffer): FrameEvent {
     this.haveHeader = false;
     this.headerFilled = 0;
     const command = this.command;
     if (!this.commandValid) {
-      out.push({
+      return {
         type: 'dropped',
         command,
         error: new ProtocolError('bad-command', `invalid command ${JSON.stringify(command)}`, command),
-      });
-    } else if (this.verify && !checksumMatches(payload, this.headerBytes, 20)) {
-      out.push({
+      };
+    }
+    if (this.verify && !checksumMatches(payload, this.headerBytes, 20)) {
+      return {
         type: 'dropped',
         command,
         error: new ProtocolError(
@@ -181,11 +219,9 @@ export class Framer {
           `${command}: checksum ${this.headerBytes.toString('hex', 20, 24)} does not match the payload`,
           command,
         ),
-      });
-    } else {
-      out.push({ type: 'message', command, payload });
+      };
     }
-    return out;
+    return { type: 'message', command, payload };
   }
 }
 

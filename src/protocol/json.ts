@@ -1,7 +1,7 @@
 // What `bitcoin-node decode` prints: decoded messages as plain JSON values.
 import { hashToHex } from './hash.js';
 import type { Block } from './messages/block.js';
-import { type BlockHeader, blockHash } from './messages/headers.js';
+import { type BlockHeader, blockHash, HeadersList } from './messages/headers.js';
 import type { Message } from './messages/index.js';
 import type { Transaction } from './messages/tx.js';
 
@@ -15,9 +15,10 @@ const HASH_FIELDS = new Set(['hash', 'prevBlock', 'merkleRoot', 'stopHash', 'loc
 export function messageToJson(message: Message): unknown {
   if ('unknown' in message) return { hex: message.payload.toString('hex') };
   if (message.command === 'headers') {
-    return {
-      headers: message.payload.headers.map((h) => ({ hash: hashToHex(blockHash(h)), ...fieldsToJson(h) })),
-    };
+    const list = message.payload;
+    // A decoded list hashes each header's received bytes; a hand-made payload is serialised first.
+    const hashOf = (h: BlockHeader, i: number): Buffer => (list instanceof HeadersList ? list.hashAt(i) : blockHash(h));
+    return { headers: list.headers.map((h, i) => ({ hash: hashToHex(hashOf(h, i)), ...fieldsToJson(h) })) };
   }
   if (message.command === 'tx') return transactionToJson(message.payload);
   if (message.command === 'block') return blockToJson(message.payload);

@@ -10,6 +10,10 @@ const FastBuffer = (Buffer as unknown as { [Symbol.species]: new (buffer: ArrayB
   Symbol.species
 ];
 
+/** A view (a real Buffer, not a copy) of `length` bytes at `byteOffset` of `buffer`; the caller has checked the bounds. */
+export const bufferView = (buffer: ArrayBufferLike, byteOffset: number, length: number): Buffer =>
+  new FastBuffer(buffer, byteOffset, length);
+
 
 const TWO_32 = 0x1_0000_0000;
 /** Above this high word a u64 is past 2^53 and cannot go through a double. */

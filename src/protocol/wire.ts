@@ -44,6 +44,9 @@ export class Wire {
   private v2: V2Transport | null = null;
   private pending: Buffer | null = null;
   private answered = false;
+  // Events of written chunks not yet read by next() (v2 and detection; v1 reads from its framer).
+  private queued: WireEvent[] = [];
+  private queuedAt = 0;
 
   constructor(private readonly options: WireOptions) {
     if (options.mode === 'v1' || options.mode === 'v1-only') this.v1 = new Framer(options.magic);
@@ -70,11 +73,40 @@ export class Wire {
     return this.options.mode === 'v2' ? this.v2!.start() : null;
   }
 
-  /** Feeds what arrived; returns what it means, in order. */
+  /** Feeds what arrived; returns what it means, in order (after anything written and not yet read). */
   push(chunk: Buffer): readonly WireEvent[] {
-    if (this.v1) return this.v1.push(chunk);
-    if (this.v2) return this.pushV2(chunk);
-    return this.detect(chunk);
+    if (this.v1 && this.queuedAt === this.queued.length) return this.v1.push(chunk);
+    this.write(chunk);
+    const events: WireEvent[] = [];
+    for (let event = this.next(); event; event = this.next()) events.push(event);
+    return events;
+  }
+
+  /** Feeds what arrived, to be read one event at a time with `next()`. */
+  write(chunk: Buffer): void {
+    if (this.v1) this.v1.write(chunk);
+    else this.enqueue(this.v2 ? this.pushV2(chunk) : this.detect(chunk));
+  }
+
+  /** The next event of what was written, or null once everything written has been read. */
+  next(): WireEvent | null {
+    if (this.queuedAt < this.queued.length) {
+      const event = this.queued[this.queuedAt++]!;
+      if (this.queuedAt === this.queued.length) {
+        this.queued = [];
+        this.queuedAt = 0;
+      }
+      return event;
+    }
+    return this.v1 ? this.v1.next() : null;
+  }
+
+  private enqueue(events: readonly WireEvent[]): void {
+    if (events.length === 0) return;
+    if (this.queuedAt === this.queued.length) {
+      this.queued = events.slice();
+      this.queuedAt = 0;
+    } else this.queued.push(...events);
   }
 
   /** The bytes of one message in the transport spoken. */
@@ -107,6 +139,7 @@ export class Wire {
     }
     // v1, or a v2 initiator where v2 is refused: the framer reads it (and rejects a v2 key as bad magic).
     this.v1 = new Framer(this.options.magic);
-    return [{ type: 'detected', transport: 'v1' }, ...this.v1.push(seen)];
+    this.v1.write(seen);
+    return [{ type: 'detected', transport: 'v1' }];
   }
 }

@@ -5,6 +5,8 @@ import { HeaderChain } from '../../src/chain/chain.js';
 import { ChainError } from '../../src/chain/errors.js';
 import { hashToHex } from '../../src/chain/header.js';
 import { CHAIN_PARAMS } from '../../src/chain/params.js';
+import { decodePayload } from '../../src/protocol/codec.js';
+import type { HeadersList } from '../../src/protocol/messages/headers.js';
 import { mainnetHeaders } from './support.js';
 
 const headers = mainnetHeaders();
@@ -23,6 +25,20 @@ describe('mainnet headers 1..1111', () => {
     expect(chain.tip.work).toBe(1112n * 0x100010001n);
     expect(result.tipChange?.connected.length).toBe(1111);
     expect(result.tipChange?.reorg).toBe(false);
+  });
+
+  it('go in straight from a decoded headers message: its 80-byte views, nothing re-serialised', () => {
+    const chain = chainOf();
+    for (let from = 0; from < headers.length; from += 2000) {
+      const batch = headers.slice(from, from + 2000);
+      // The payload as a peer sends it: a count, then each header and a zero transaction count.
+      const payload = Buffer.concat([Buffer.from([0xfd, batch.length & 0xff, batch.length >> 8]), ...batch.flatMap((h) => [h, Buffer.from([0])])]);
+      const list = decodePayload('headers', payload).payload as HeadersList;
+      expect(list.rawHeaders.every((raw) => raw.buffer === payload.buffer)).toBe(true);
+      expect(chain.acceptHeaders(list.rawHeaders).error).toBeNull();
+    }
+    expect(chain.height).toBe(1111);
+    expect(hashToHex(chain.tip.hash)).toMatch(/^00000000ca5976/);
   });
 
   it('are refused with time-too-new by a clock more than two hours before them', () => {

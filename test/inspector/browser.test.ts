@@ -150,6 +150,9 @@ describe('the inspector page in Chromium', () => {
       'reconnect',
       '--backoff',
       '60000',
+      // The v1 handshake the page is checked against (a v2 dial would first meet a v1-only peer).
+      '--transport',
+      'v1',
     ]);
     cleanups.push(() => cli.child.kill('SIGKILL'));
     const [, url] = await stderrMatch(cli.child, /inspector: (http:\/\/127\.0\.0\.1:\d+\/)/);

@@ -47,7 +47,8 @@ function startPeerOnClock(input: Record<string, unknown>) {
   const actor = createActor(standIns, {
     clock,
     inspect: hub.inspect,
-    input: { host: '127.0.0.1', port: 18444, network: 'regtest', now: () => clock.now(), ...input },
+    // The v1 handshake's headline; the v2 key exchange has its own.
+    input: { host: '127.0.0.1', port: 18444, network: 'regtest', transport: 'v1', now: () => clock.now(), ...input },
   });
   actor.start();
   cleanups.push(() => actor.stop());

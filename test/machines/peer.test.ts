@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { listTransitions } from '../../machines/describe.js';
 import type { PeerInput } from '../../machines/peer/options.js';
 import { type PeerMachine, peerMachine } from '../../machines/peer.js';
-import { frame, type OutgoingMessage } from '../../src/protocol/codec.js';
+import { encodeMessage, frame, type OutgoingMessage } from '../../src/protocol/codec.js';
 import { Services } from '../../src/protocol/limits.js';
 import { NETWORKS } from '../../src/protocol/networks.js';
 import { settle } from '../../testkit/handles.js';
@@ -150,6 +150,53 @@ describe('a healthy peer', () => {
     expect(r.of('dropped')[0]?.error.code).toBe('bad-checksum');
     expect(conn.received.filter((m) => m.command === 'pong')).toHaveLength(1);
     expect(r.states().at(-1)).toBe('connected');
+    r.actor.send({ type: 'STOP' });
+    await r.done;
+    await expectNothingLeft(r, peer);
+  });
+});
+
+describe('messages the chart has no transition for', () => {
+  it('come in runs as one event each, and the embedder still hears of every message in order', async () => {
+    const peer = await scripted();
+    const r = connectTo(peer);
+    await r.waitForState('connected');
+    const conn = await peer.waitForConnection();
+    const inv = (n: number): OutgoingMessage => ({
+      command: 'inv',
+      payload: { items: [{ type: 1, hash: Buffer.alloc(32, n) }] },
+    });
+    const sent: OutgoingMessage[] = [
+      inv(1),
+      inv(2),
+      { command: 'cmpctblock', payload: Buffer.from('ab', 'hex'), unknown: true },
+      { command: 'ping', payload: { nonce: 77n } },
+      inv(3),
+      { command: 'feefilter', payload: { feeRate: 1000n } },
+    ];
+    const before = r.of('message').filter((m) => m.direction === 'in').length;
+    const batchKey = 'peer.session.traffic payload.batch → (self)';
+    takenTransitions.delete(batchKey);
+    // One write: the codec reads them together, so the runs around the ping are batched.
+    conn.sendRaw(Buffer.concat(sent.map((m) => encodeMessage(MAGIC, m))));
+    const ours = new Set(sent.map((m) => m.command));
+    const heardOfOurs = (): string[] =>
+      r
+        .of('message')
+        .filter((m) => m.direction === 'in')
+        .slice(before)
+        .map((m) => (m.command === 'unknown' ? m.name : m.command))
+        .filter((name) => ours.has(name));
+    await r.until(() => heardOfOurs().length >= sent.length);
+    const heard = heardOfOurs();
+    expect(heard).toEqual(['inv', 'inv', 'cmpctblock', 'ping', 'inv', 'feefilter']);
+    const hashes = r
+      .of('message')
+      .filter((m) => m.direction === 'in')
+      .flatMap((m) => (m.command === 'inv' ? m.payload.items.map((item) => item.hash[0]) : []));
+    expect(hashes.slice(-3)).toEqual([1, 2, 3]);
+    expect((await conn.waitFor('pong')).payload.nonce).toBe(77n);
+    expect(takenTransitions.has(batchKey)).toBe(true);
     r.actor.send({ type: 'STOP' });
     await r.done;
     await expectNothingLeft(r, peer);

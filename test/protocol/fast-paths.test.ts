@@ -8,8 +8,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodePayload, encodeMessage, encodePayload, frame } from '../../src/protocol/codec.js';
 import type { AddrEntry } from '../../src/protocol/messages/addr.js';
-import type { BlockHeader } from '../../src/protocol/messages/headers.js';
-import type { InvItem } from '../../src/protocol/messages/inventory.js';
+import { type BlockHeader, blockHash, HeadersList } from '../../src/protocol/messages/headers.js';
+import { type InvItem, InventoryList } from '../../src/protocol/messages/inventory.js';
 import { format16, formatIPv4, formatIPv6, parse16, parseIPv6, writeHostBytes } from '../../src/protocol/messages/ip.js';
 import { NETWORKS } from '../../src/protocol/networks.js';
 import { Reader } from '../../src/protocol/reader.js';
@@ -85,6 +85,42 @@ describe('inv, getdata, notfound read in place', () => {
     );
   });
 
+  it('property: length, typeAt and hashAt read each entry in place, as items has it; items is built once', () => {
+    fc.assert(
+      fc.property(arbInventory(20), fc.nat({ max: 9 }), (inv, offset) => {
+        const payload = at(encodePayload({ command: 'inv', payload: inv }), offset);
+        const list = decodePayload('inv', payload).payload as InventoryList;
+        expect(list).toBeInstanceOf(InventoryList);
+        expect(list.length).toBe(inv.items.length);
+        for (let i = 0; i < list.length; i++) {
+          expect(list.typeAt(i)).toBe(inv.items[i]!.type);
+          const hash = list.hashAt(i);
+          expect(hash.equals(inv.items[i]!.hash)).toBe(true);
+          // A view of the received bytes, not a copy.
+          expect(hash.buffer).toBe(payload.buffer);
+        }
+        expect(list.items).toBe(list.items);
+        expect(JSON.parse(JSON.stringify(list))).toEqual(JSON.parse(JSON.stringify(inv)));
+        expect({ ...list }).toEqual(inv);
+      }),
+    );
+  });
+
+  it('an entry that is not there is a RangeError, not a read past the payload', () => {
+    const list = decodePayload('inv', encodePayload({ command: 'inv', payload: { items: [{ type: 1, hash: Buffer.alloc(32, 7) }] } }))
+      .payload as InventoryList;
+    for (const i of [-1, 1, 0.5, Number.NaN]) {
+      expect(() => list.typeAt(i)).toThrow(RangeError);
+      expect(() => list.hashAt(i)).toThrow(RangeError);
+    }
+  });
+
+  it('a decoded inventory is sent again as it came', () => {
+    const payload = encodePayload({ command: 'inv', payload: { items: [{ type: 2, hash: Buffer.alloc(32, 3) }, { type: 5, hash: Buffer.alloc(32, 4) }] } });
+    const decoded = decodePayload('getdata', payload);
+    expect(encodePayload(decoded).equals(payload)).toBe(true);
+  });
+
   it('one byte short anywhere in the items is truncated', () => {
     const payload = encodePayload({ command: 'inv', payload: { items: [{ type: 2, hash: Buffer.alloc(32, 1) }, { type: 1, hash: Buffer.alloc(32, 2) }] } });
     for (const cut of [1, 2, 36, 37, 40, 72]) {
@@ -108,6 +144,29 @@ describe('headers read in place', () => {
     );
   });
 
+  it('property: each header\'s 80 received bytes (views), its hash computed from them, and the fields', () => {
+    fc.assert(
+      fc.property(arbHeaders(10), fc.nat({ max: 9 }), (headers, offset) => {
+        const payload = at(encodePayload({ command: 'headers', payload: headers }), offset);
+        const list = decodePayload('headers', payload).payload as HeadersList;
+        expect(list).toBeInstanceOf(HeadersList);
+        expect(list.length).toBe(headers.headers.length);
+        expect(list.rawHeaders).toHaveLength(list.length);
+        expect(list.rawHeaders).toBe(list.rawHeaders);
+        headers.headers.forEach((h, i) => {
+          const bytes = list.bytesAt(i);
+          expect(bytes).toHaveLength(80);
+          expect(bytes.buffer).toBe(payload.buffer);
+          expect(bytes.equals(payload.subarray(1 + i * 81, 81 + i * 81))).toBe(true);
+          expect(list.rawHeaders[i]!.equals(bytes)).toBe(true);
+          expect(list.hashAt(i).equals(blockHash(h))).toBe(true);
+        });
+        expect(() => list.bytesAt(list.length)).toThrow(RangeError);
+        expect(list.headers).toBe(list.headers);
+      }),
+    );
+  });
+
   it('reads signed versions and unsigned times, bits and nonces', () => {
     const header: BlockHeader = {
       version: -2,
@@ -127,7 +186,11 @@ describe('headers read in place', () => {
     const one = (nonce: number): Buffer => encodePayload({ command: 'headers', payload: { headers: [h(nonce)] } }).subarray(1, 81);
     // Counts 0, 256 (3 bytes), 0, 2^32 (9 bytes, over MAX_COMPACT_SIZE), written after each header.
     const entries = Buffer.concat([one(1), Buffer.from([0]), one(2), Buffer.from([0xfd, 0x00, 0x01]), one(3), Buffer.from([0x05])]);
-    expect(decodePayload('headers', at(Buffer.concat([Buffer.from([3]), entries]), 3)).payload).toEqual({ headers: [h(1), h(2), h(3)] });
+    const decoded = decodePayload('headers', at(Buffer.concat([Buffer.from([3]), entries]), 3));
+    expect(decoded.payload).toEqual({ headers: [h(1), h(2), h(3)] });
+    // The 80 bytes of each header are found past the longer counts too.
+    const list = decoded.payload as HeadersList;
+    expect([0, 1, 2].map((i) => list.bytesAt(i).equals(one(i + 1)))).toEqual([true, true, true]);
     const tooMany = Buffer.concat([Buffer.from([2]), one(1), Buffer.from([0]), one(2), Buffer.from([0xff, 0, 0, 0, 0, 1, 0, 0, 0])]);
     expect(catchProtocolError(() => decodePayload('headers', tooMany)).code).toBe('too-many-entries');
     const nonCanonical = Buffer.concat([Buffer.from([2]), one(1), Buffer.from([0xfe, 1, 0, 0, 0]), one(2), Buffer.from([0])]);

@@ -237,6 +237,29 @@ describe('dropped messages: the stream goes on', () => {
     },
   );
 
+  it('a large payload assembled from pieces: a wrong checksum, or one wrong byte, is dropped whatever the chunking', () => {
+    // 300,000 bytes: assembled in a buffer that grows, unless it comes in one chunk.
+    const payload = Buffer.alloc(300_000, 7);
+    const good = encodeMessage(MAGIC, { command: 'bulk', payload, unknown: true });
+    const badChecksum = Buffer.from(good);
+    badChecksum[20]! ^= 1;
+    const badByte = Buffer.from(good);
+    badByte[24 + 200_000]! ^= 1;
+    const next = ping(9n);
+    const chunked = (stream: Buffer, size: number): Buffer[] =>
+      Array.from({ length: Math.ceil(stream.length / size) }, (_, i) => stream.subarray(i * size, (i + 1) * size));
+    for (const size of [1000, 1460, 65_536, 300_024]) {
+      const heard = [good, badChecksum, badByte].map((frame) => normalise(feed(chunked(Buffer.concat([frame, next]), size))));
+      expect(heard[0]!.map((e) => e.type)).toEqual(['message', 'message']);
+      for (const bad of heard.slice(1)) {
+        expect(bad).toEqual([
+          { type: 'dropped', command: 'bulk', code: 'bad-checksum' },
+          { type: 'message', command: 'ping', payload: '0900000000000000' },
+        ]);
+      }
+    }
+  });
+
   it('verifyChecksum: false delivers a message whose checksum is wrong', () => {
     const bad = handFrame(MAGIC_HEX, 'ping', hex('0102030405060708'), hex('01020304'));
     expect(normalise(new Framer(MAGIC, { verifyChecksum: false }).push(bad))).toEqual([

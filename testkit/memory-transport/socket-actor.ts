@@ -35,8 +35,14 @@ export const createMemorySocket = (network: MemoryNetwork) =>
       );
       end.on('close', () => finish({ type: 'socket.closed' }));
     };
+    // The codec's reader: called once the machine has each chunk, as the TCP actor does, so that
+    // the chunk's messages are handled before `deliver` returns.
+    let codecRead: (() => void) | null = null;
     const read = (end: MemoryEnd): void => {
-      end.on('data', (chunk) => report({ type: 'socket.data', chunk }));
+      end.on('data', (chunk) => {
+        report({ type: 'socket.data', chunk });
+        if (!ended) codecRead?.();
+      });
     };
     let end: MemoryEnd;
     if (input.role === 'inbound') {
@@ -60,9 +66,13 @@ export const createMemorySocket = (network: MemoryNetwork) =>
       });
     }
 
-    receive(({ bytes }) => {
+    receive((command) => {
+      if (command.type === 'reader') {
+        codecRead = command.read;
+        return;
+      }
       if (ended || end.destroyed) return;
-      end.write(bytes);
+      end.write(command.bytes);
       if (end.writableLength > input.maxSendBufferBytes) {
         finish({ type: 'socket.overflow', buffered: end.writableLength });
       }
@@ -70,6 +80,7 @@ export const createMemorySocket = (network: MemoryNetwork) =>
 
     return () => {
       ended = true;
+      codecRead = null;
       end.destroy();
     };
   });

@@ -1,6 +1,7 @@
+// The `headers` payload and the 80-byte block header: read in place, each header's 80 bytes handed out as they came.
 import { sha256d } from '../hash.js';
 import { MAX_HEADERS_RESULTS } from '../limits.js';
-import { i32At, Reader, u32At } from '../reader.js';
+import { bufferView, i32At, Reader, u32At } from '../reader.js';
 import type { Writer } from '../writer.js';
 
 export const BLOCK_HEADER_SIZE = 80;
@@ -16,17 +17,22 @@ export interface BlockHeader {
   nonce: number;
 }
 
-/** The payload of `headers`. */
+/**
+ * The payload of `headers`. What `decodePayload` returns is a `HeadersList`: the same `headers`,
+ * built when first read, and each header's 80 received bytes without building anything.
+ */
 export interface HeadersPayload {
   headers: BlockHeader[];
 }
 
-/** The 80 bytes at `at` of the reader's payload (already bounds-checked), read in place; the hashes are views. */
-function headerAt(r: Reader, buf: Buffer, at: number): BlockHeader {
+/** The 80 bytes at `at` of `buf` (already bounds-checked), read in place; the hashes are views. */
+function headerAt(buf: Buffer, at: number): BlockHeader {
+  const buffer = buf.buffer;
+  const base = buf.byteOffset + at;
   return {
     version: i32At(buf, at),
-    prevBlock: r.view(at + 4, 32),
-    merkleRoot: r.view(at + 36, 32),
+    prevBlock: bufferView(buffer, base + 4, 32),
+    merkleRoot: bufferView(buffer, base + 36, 32),
     time: u32At(buf, at + 68),
     bits: u32At(buf, at + 72),
     nonce: u32At(buf, at + 76),
@@ -35,7 +41,7 @@ function headerAt(r: Reader, buf: Buffer, at: number): BlockHeader {
 
 export function decodeBlockHeader(r: Reader): BlockHeader {
   // One bounds check for the whole header.
-  return headerAt(r, r.buffer, r.take(BLOCK_HEADER_SIZE, 'block header'));
+  return headerAt(r.buffer, r.take(BLOCK_HEADER_SIZE, 'block header'));
 }
 
 export function encodeBlockHeader(w: Writer, h: BlockHeader): void {
@@ -46,25 +52,112 @@ export function encodeBlockHeader(w: Writer, h: BlockHeader): void {
 /** A header and a one-byte transaction count: what every entry of a real `headers` message is. */
 const HEADER_ENTRY_SIZE = BLOCK_HEADER_SIZE + 1;
 
-export function decodeHeaders(r: Reader): HeadersPayload {
+/**
+ * A decoded `headers` payload. Decoding checks the count, that every header is there and every
+ * transaction count well-formed, and nothing more. `bytesAt(i)` and `rawHeaders` give each header's
+ * 80 bytes as received (views, not copies): what the header chain takes (`acceptHeaders`), which
+ * hashes each header once from those bytes. `headers` builds the decoded fields of all of them on
+ * first read (and keeps them); `hashAt(i)` is one header's block hash.
+ */
+export class HeadersList implements HeadersPayload {
+  readonly #bytes: Buffer;
+  readonly #count: number;
+  // Where each header starts: every entry is 81 bytes from `#first` unless a transaction count
+  // took more than one byte, and then each start is listed.
+  readonly #first: number;
+  readonly #starts: Uint32Array | null;
+  #built: BlockHeader[] | null = null;
+  #raw: Buffer[] | null = null;
+  /** Every header's fields, built on first read and kept. */
+  declare readonly headers: BlockHeader[];
+
+  // `headers` is an own, enumerable property (one accessor shared by every list), so that a decoded
+  // list still compares, prints and spreads as the plain `{ headers }` it stands for.
+  static readonly #headers: PropertyDescriptor = {
+    get(this: HeadersList): BlockHeader[] {
+      return this.#build();
+    },
+    enumerable: true,
+  };
+
+  /** @internal Built by decodeHeaders. */
+  constructor(bytes: Buffer, count: number, first: number, starts: Uint32Array | null) {
+    this.#bytes = bytes;
+    this.#count = count;
+    this.#first = first;
+    this.#starts = starts;
+    Object.defineProperty(this, 'headers', HeadersList.#headers);
+  }
+
+  /** How many headers. */
+  get length(): number {
+    return this.#count;
+  }
+
+  /** The 80 bytes of header `i` (0-based) as received: a view of the payload. */
+  bytesAt(i: number): Buffer {
+    const bytes = this.#bytes;
+    return bufferView(bytes.buffer, bytes.byteOffset + this.#start(i), BLOCK_HEADER_SIZE);
+  }
+
+  /** Every header's 80 bytes as received, in order (views), built on first read and kept. */
+  get rawHeaders(): Buffer[] {
+    if (this.#raw) return this.#raw;
+    const bytes = this.#bytes;
+    const buffer = bytes.buffer;
+    const base = bytes.byteOffset;
+    const raw: Buffer[] = new Array(this.#count);
+    for (let i = 0; i < this.#count; i++) raw[i] = bufferView(buffer, base + this.#startOf(i), BLOCK_HEADER_SIZE);
+    return (this.#raw = raw);
+  }
+
+  /** The block hash of header `i` (double SHA-256 of its 80 bytes), wire order. */
+  hashAt(i: number): Buffer {
+    return sha256d(this.bytesAt(i));
+  }
+
+  #build(): BlockHeader[] {
+    if (this.#built) return this.#built;
+    const headers: BlockHeader[] = new Array(this.#count);
+    for (let i = 0; i < this.#count; i++) headers[i] = headerAt(this.#bytes, this.#startOf(i));
+    return (this.#built = headers);
+  }
+
+  #start(i: number): number {
+    if (!Number.isInteger(i) || i < 0 || i >= this.#count) throw new RangeError(`no header ${i} of ${this.#count}`);
+    return this.#startOf(i);
+  }
+
+  #startOf(i: number): number {
+    return this.#starts ? this.#starts[i]! : this.#first + i * HEADER_ENTRY_SIZE;
+  }
+}
+
+export function decodeHeaders(r: Reader): HeadersList {
   const n = r.count(MAX_HEADERS_RESULTS, 'headers count');
-  const headers: BlockHeader[] = new Array(n);
   const buf = r.buffer;
+  const first = r.offset;
   let i = 0;
   // Fast path, one bounds check: while the transaction counts take one byte (they are 0), the
-  // entries are 81 bytes each and read in place. The first that does not, and everything after
-  // it, takes the general path below, which checks each count as Core does.
+  // entries are 81 bytes each. The first that does not, and everything after it, takes the
+  // general path below, which checks each count as Core does and notes where each header starts.
   if (r.remaining >= n * HEADER_ENTRY_SIZE) {
-    let at = r.offset;
-    for (; i < n && buf[at + BLOCK_HEADER_SIZE]! < 0xfd; i++, at += HEADER_ENTRY_SIZE) headers[i] = headerAt(r, buf, at);
+    let at = first + BLOCK_HEADER_SIZE;
+    while (i < n && buf[at]! < 0xfd) {
+      i++;
+      at += HEADER_ENTRY_SIZE;
+    }
     r.take(i * HEADER_ENTRY_SIZE, 'headers');
   }
+  if (i === n) return new HeadersList(buf, n, first, null);
+  const starts = new Uint32Array(n);
+  for (let k = 0; k < i; k++) starts[k] = first + k * HEADER_ENTRY_SIZE;
   for (; i < n; i++) {
-    headers[i] = headerAt(r, buf, r.take(BLOCK_HEADER_SIZE, 'block header'));
+    starts[i] = r.take(BLOCK_HEADER_SIZE, 'block header');
     // Each header is followed by a transaction count, always 0 in `headers`; Core reads and ignores it.
     r.compactSize('transaction count');
   }
-  return { headers };
+  return new HeadersList(buf, n, first, starts);
 }
 
 export function encodeHeaders(w: Writer, p: HeadersPayload): void {
