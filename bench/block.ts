@@ -5,61 +5,23 @@
  * Where our time goes: the hashing alone (our mix of JavaScript and node:crypto, and node:crypto
  * for everything), and verifyBlock after the decode.
  */
-import { readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from './lib/child.js';
-import { measure, type Proc, REPS, type Runner, type Sample, speedup, type WithoutInner } from './lib/measure.js';
+import { statSync } from 'node:fs';
+import { BCOIN_BACKENDS, closeContenders, fmtUs, startBlockContenders } from './lib/block-contenders.js';
+import { measure, REPS, type Runner, type Sample, speedup, type WithoutInner } from './lib/measure.js';
 import { targetsTable } from './lib/report.js';
 import { fmtPct, fmtRatio, mbps } from './lib/stats.js';
 import type { BenchContext, BenchModule, ModuleReport, Table, Target } from './lib/types.js';
-import type { BlockFile, BlockLoadResult, BlockRequest } from './workers/block-protocol.js';
+import type { BlockRequest } from './workers/block-protocol.js';
 import type { PassResult } from './workers/protocol.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const BLOCKS_DIR = path.join(here, '../test/vectors/blocks');
-const BCOIN_BACKENDS = ['js', 'node'] as const;
 const TARGET = 3;
 
 type TimedBlockRequest = WithoutInner<Exclude<BlockRequest, { op: 'load' }>>;
 
-const fmtUs = (ms: number): string => {
-  const us = ms * 1000;
-  return us < 100 ? us.toFixed(1) : us.toFixed(0);
-};
-
 async function run(ctx: BenchContext): Promise<ModuleReport> {
-  const files: BlockFile[] = readdirSync(BLOCKS_DIR)
-    .filter((f) => f.endsWith('.raw'))
-    .sort()
-    .map((f) => ({ name: f.replace(/\.raw$/, ''), file: path.join(BLOCKS_DIR, f) }));
-  const ours: Proc = {
-    key: 'ours',
-    label: 'ours',
-    worker: Worker.start('block-ours', path.join(here, 'workers/block-ours.ts'), { execArgv: ['--import', 'tsx'] }),
-    backend: '',
-  };
-  const bcoins: Proc[] = BCOIN_BACKENDS.map((key) => ({
-    key,
-    label: `bcoin ${key}`,
-    worker: Worker.start(`block-bcoin-${key}`, path.join(here, 'workers/block-bcoin.cjs'), { env: { NODE_BACKEND: key } }),
-    backend: '',
-  }));
-  const procs = [ours, ...bcoins];
+  const contenders = await startBlockContenders('block');
+  const { files, ours, procs, loads } = contenders;
   try {
-    const loads = new Map<string, BlockLoadResult>();
-    for (const p of procs) {
-      const loaded = await p.worker.request<BlockLoadResult>({ op: 'load', blocks: files });
-      p.backend = loaded.backend;
-      loads.set(p.key, loaded);
-    }
-    // Both sides must find the same block hash, txids and wtxids before any time counts.
-    for (const f of files) {
-      const mine = loads.get('ours')!.fingerprints[f.name];
-      for (const b of bcoins) {
-        if (loads.get(b.key)!.fingerprints[f.name] !== mine) throw new Error(`${f.name}: ${b.label} and ours disagree on the hashes`);
-      }
-    }
     ctx.log(`processes: ${procs.map((p) => `${p.label} = ${p.backend}`).join('; ')}`);
 
     const rows: string[][] = [];
@@ -132,7 +94,7 @@ async function run(ctx: BenchContext): Promise<ModuleReport> {
       ],
     };
   } finally {
-    await Promise.all(procs.map((p) => p.worker.close()));
+    await closeContenders(contenders);
   }
 }
 

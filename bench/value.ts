@@ -4,59 +4,21 @@
  * of test/vectors/blocks, each contender in its own process; and what our two machines add on top:
  * one request through the fetcher machine, one `getdata` served by the broadcaster machine.
  */
-import { readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from './lib/child.js';
-import { measure, type Proc, REPS, type Runner, type Sample, speedup, type WithoutInner } from './lib/measure.js';
+import { statSync } from 'node:fs';
+import { BCOIN_BACKENDS, closeContenders, fmtUs, startBlockContenders } from './lib/block-contenders.js';
+import { measure, REPS, type Runner, type Sample, speedup, type WithoutInner } from './lib/measure.js';
 import { fmtPct, fmtRatio } from './lib/stats.js';
 import type { BenchContext, BenchModule, ModuleReport, Table } from './lib/types.js';
 import type { PassResult } from './workers/protocol.js';
-import type { BlockFile, BlockLoadResult, ValueRequest } from './workers/value-protocol.js';
+import type { ValueRequest } from './workers/value-protocol.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const BLOCKS_DIR = path.join(here, '../test/vectors/blocks');
-const BCOIN_BACKENDS = ['js', 'node'] as const;
 
 type TimedValueRequest = WithoutInner<Exclude<ValueRequest, { op: 'load' }>>;
 
-const fmtUs = (ms: number): string => {
-  const us = ms * 1000;
-  return us < 100 ? us.toFixed(1) : us.toFixed(0);
-};
-
 async function run(ctx: BenchContext): Promise<ModuleReport> {
-  const files: BlockFile[] = readdirSync(BLOCKS_DIR)
-    .filter((f) => f.endsWith('.raw'))
-    .sort()
-    .map((f) => ({ name: f.replace(/\.raw$/, ''), file: path.join(BLOCKS_DIR, f) }));
-  const ours: Proc = {
-    key: 'ours',
-    label: 'ours',
-    worker: Worker.start('value-ours', path.join(here, 'workers/value-ours.ts'), { execArgv: ['--import', 'tsx'] }),
-    backend: '',
-  };
-  const bcoins: Proc[] = BCOIN_BACKENDS.map((key) => ({
-    key,
-    label: `bcoin ${key}`,
-    worker: Worker.start(`value-bcoin-${key}`, path.join(here, 'workers/value-bcoin.cjs'), { env: { NODE_BACKEND: key } }),
-    backend: '',
-  }));
-  const procs = [ours, ...bcoins];
+  const contenders = await startBlockContenders('value');
+  const { files, ours, procs } = contenders;
   try {
-    const loads = new Map<string, BlockLoadResult>();
-    for (const p of procs) {
-      const loaded = await p.worker.request<BlockLoadResult>({ op: 'load', blocks: files });
-      p.backend = loaded.backend;
-      loads.set(p.key, loaded);
-    }
-    for (const f of files) {
-      for (const b of bcoins) {
-        if (loads.get(b.key)!.fingerprints[f.name] !== loads.get('ours')!.fingerprints[f.name]) {
-          throw new Error(`${f.name}: ${b.label} and ours disagree on the hashes`);
-        }
-      }
-    }
     ctx.log(`processes: ${procs.map((p) => `${p.label} = ${p.backend}`).join('; ')}`);
     const check = (r: PassResult): void => {
       if (r.messages !== 1 || r.bad !== 0) throw new Error(`bad pass ${JSON.stringify(r)}`);
@@ -109,7 +71,7 @@ async function run(ctx: BenchContext): Promise<ModuleReport> {
       ],
     };
   } finally {
-    await Promise.all(procs.map((p) => p.worker.close()));
+    await closeContenders(contenders);
   }
 }
 
