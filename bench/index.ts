@@ -23,10 +23,11 @@ import { peerLoadBench } from './peer-load.js';
 import { proxyBench } from './proxy.js';
 import { scaleBench } from './scale.js';
 import { syncBench } from './sync.js';
+import { v2PeerBench } from './v2-peer.js';
 import { v2Bench } from './v2.js';
 import { valueBench } from './value.js';
 
-const MODULES: readonly BenchModule[] = [codecBench, blockBench, valueBench, peerLoadBench, handshakeBench, scaleBench, crawlBench, addrmanBench, chainBench, v2Bench, inspectorBench, proxyBench, syncBench];
+const MODULES: readonly BenchModule[] = [codecBench, blockBench, valueBench, peerLoadBench, handshakeBench, scaleBench, crawlBench, addrmanBench, chainBench, v2Bench, v2PeerBench, inspectorBench, proxyBench, syncBench];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -11,21 +11,16 @@
  *   the client: our actor's 'message' events, bcoin's 'packet' events.
  */
 import { fmtPct, fmtRatio, mark, median, si, spread } from './lib/stats.js';
-import { NotMeasured, withRetries } from './lib/not-measured.js';
+import { NotMeasured } from './lib/not-measured.js';
+import { type Session, session } from './lib/flood-session.js';
 import type { BenchContext, BenchModule, ModuleReport, Table, Target } from './lib/types.js';
-import {
-  type FloodMode,
-  INV_ENTRIES,
-  type LoadResult,
-  type SessionResult,
-} from './workers/peer-protocol.js';
+import { type FloodMode, INV_ENTRIES } from './workers/peer-protocol.js';
 import {
   BCOIN_KEYS,
   CANDIDATE,
   type Client,
   type ClientKey,
   closeAll,
-  type Server,
   startClients,
   startServer,
 } from './workers/peer-procs.js';
@@ -35,8 +30,6 @@ const REPS = Number(process.env.BENCH_REPS ?? 3);
 /** A measured session: this long after the handshake before counting, then a window of this long. */
 const WARMUP_MS = 200;
 const WINDOW_MS = 700;
-/** The client keeps the connection this much longer, so the server's window ends first. */
-const HOLD_MS = 100;
 /**
  * Ping frames built before the floods: enough for a session of a client answering 100,000 pings/s
  * plus the 16,384 the server keeps in flight; a faster one makes the server build more as it goes.
@@ -61,58 +54,6 @@ const ONLY = process.env.BENCH_PEER_FLOODS?.split(',').map((s) => s.trim());
 const FLOODS = ONLY ? ALL_FLOODS.filter((f) => ONLY.includes(f.mode)) : ALL_FLOODS;
 
 const CLIENTS: readonly ClientKey[] = ['ours', ...(CANDIDATE ? (['candidate'] as const) : []), 'bare', ...BCOIN_KEYS];
-
-interface Session {
-  /** The figure: pongs/s at the server (ping) or messages/s in the client (inv). */
-  readonly rate: number;
-  readonly client: LoadResult;
-  readonly server: SessionResult;
-}
-
-/**
- * Tries a session again (at most twice) when a process was kept off the CPU so long that a window
- * was lost or counted nothing; then the figure is not measured (NotMeasured), and the others go on.
- */
-function session(
-  server: Server,
-  client: Client,
-  mode: FloodMode,
-  timing: { warmupMs: number; windowMs: number },
-  log: (line: string) => void,
-): Promise<Session> {
-  return withRetries(
-    `${client.label} ${mode}`,
-    3,
-    () => sessionOnce(server, client, mode, timing),
-    (error) => /ended early|nothing counted/.test(String(error)),
-    log,
-  );
-}
-
-async function sessionOnce(
-  server: Server,
-  client: Client,
-  mode: FloodMode,
-  timing: { warmupMs: number; windowMs: number },
-): Promise<Session> {
-  await server.worker.request({ op: 'arm', mode, ...timing });
-  const [cs, ss] = await Promise.allSettled([
-    client.worker.request<LoadResult>({ op: 'load', port: server.port, mode, ...timing, holdMs: HOLD_MS }),
-    server.worker.request<SessionResult>({ op: 'result' }),
-  ]);
-  // The client's own account of a failure says more than the server's "closed early".
-  if (cs.status === 'rejected') throw cs.reason;
-  if (ss.status === 'rejected') throw ss.reason;
-  const c = cs.value;
-  const s = ss.value;
-  if (s.badPongs !== 0) throw new Error(`${client.label}: ${s.badPongs} pongs with an unexpected nonce`);
-  if (mode !== 'ping' && c.entries !== c.messages * INV_ENTRIES[mode]) {
-    throw new Error(`${client.label}: ${c.messages} inv messages but ${c.entries} entries`);
-  }
-  const rate = mode === 'ping' ? s.pongs / (s.ms / 1e3) : c.messages / (c.ms / 1e3);
-  if (!(rate > 0)) throw new Error(`${client.label}: nothing counted in the ${mode} window`);
-  return { rate, client: c, server: s };
-}
 
 interface FloodResult {
   readonly spec: FloodSpec;

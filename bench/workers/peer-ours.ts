@@ -11,6 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { toPromise } from 'xstate';
+import { messageName } from '../../machines/peer/messages.js';
 import { decodePayload, encodeMessage } from '../../src/protocol/codec.js';
 import { Framer } from '../../src/protocol/framer.js';
 import { PROTOCOL_VERSION } from '../../src/protocol/limits.js';
@@ -116,7 +117,7 @@ function loadOurs(req: LoadRequest): Promise<LoadResult> {
     transport: req.transport ?? 'v1',
   });
   actor.on('message', (e) => {
-    if (e.direction === 'in' && e.command === flood) counter.count(weight(e.command, e.payload));
+    if (e.direction === 'in' && messageName(e) === flood) counter.count(weight(e.command, e.payload));
   });
   return new Promise<LoadResult>((resolve, reject) => {
     let measuring = false;

@@ -4,13 +4,17 @@
  * per contender (peer-ours.ts: our statechart; peer-bcoin.cjs: bcoin 1.0.2's Peer class).
  */
 
-/** What the server floods once the handshake is done. */
-export type FloodMode = 'ping' | 'inv1' | 'inv50';
+/** What the server floods once the handshake is done: pings, inventories, or 1 MB payloads (`bulk`, our peer only). */
+export type FloodMode = 'ping' | 'inv1' | 'inv50' | 'bulk';
 
 /** Entries per `inv` message of each inv flood. */
-export const INV_ENTRIES: Readonly<Record<Exclude<FloodMode, 'ping'>, number>> = { inv1: 1, inv50: 50 };
+export const INV_ENTRIES: Readonly<Record<'inv1' | 'inv50', number>> = { inv1: 1, inv50: 50 };
 
-export const FLOOD_COMMAND: Readonly<Record<FloodMode, string>> = { ping: 'ping', inv1: 'inv', inv50: 'inv' };
+/** The payload size of the bulk flood's messages. */
+export const BULK_PAYLOAD_BYTES = 1_000_000;
+
+/** The command each flood sends (`bulk` is one no node knows, so it arrives as an unknown message). */
+export const FLOOD_COMMAND: Readonly<Record<FloodMode, string>> = { ping: 'ping', inv1: 'inv', inv50: 'inv', bulk: 'bulk' };
 
 export type ServerRequest =
   /** Listen on 127.0.0.1 on a free port. */

@@ -8,16 +8,21 @@
  * connection stays until the client closes it. A connection that was armed for a flood (`arm`)
  * then gets, from the moment the client's `verack` arrives, messages as fast as the socket takes
  * them: write() until it returns false, wait for 'drain', again. Every frame is well formed.
+ *
+ * The first bytes of a connection say whether it speaks v1 or BIP324 v2 (as Core's listener
+ * decides): v1 floods are built once and only written; v2 packets are encrypted as they are sent,
+ * each in its turn, since every packet's key stream follows the one before.
  */
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { decodePayload, encodeMessage } from '../../src/protocol/codec.js';
-import { Framer } from '../../src/protocol/framer.js';
+import { decodePayload, encodeMessage, encodePayload } from '../../src/protocol/codec.js';
 import { PROTOCOL_VERSION, Services } from '../../src/protocol/limits.js';
 import { InvType } from '../../src/protocol/messages/inventory.js';
 import { NETWORKS } from '../../src/protocol/networks.js';
+import { Wire } from '../../src/protocol/wire.js';
 import { Prng } from '../lib/stats.js';
 import {
+  BULK_PAYLOAD_BYTES,
   type FloodMode,
   INV_ENTRIES,
   type ListenResult,
@@ -77,8 +82,12 @@ function invCycle(entries: number): { bytes: Buffer; frame: number } {
   return cycle;
 }
 
-function versionFor(socket: net.Socket): Buffer {
-  return encodeMessage(MAGIC, {
+/** The 1 MB payload of the bulk flood (an unknown command, `bulk`), and its v1 frame. */
+const BULK_PAYLOAD = new Prng(SEED).bytes(BULK_PAYLOAD_BYTES);
+const BULK_FRAME = encodeMessage(MAGIC, { command: 'bulk', payload: BULK_PAYLOAD, unknown: true });
+
+function versionPayloadFor(socket: net.Socket): Buffer {
+  return encodePayload({
     command: 'version',
     payload: {
       version: PROTOCOL_VERSION,
@@ -94,7 +103,7 @@ function versionFor(socket: net.Socket): Buffer {
   });
 }
 
-const VERACK = encodeMessage(MAGIC, { command: 'verack', payload: {} });
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Ping batches, built once and kept: batch k holds the nonces 512k + 1 … 512k + 512, so every
@@ -131,16 +140,27 @@ class Flood {
   private readonly perBatch: number;
   private readonly cycle: Buffer | null;
   private frame = PING_FRAME;
+  /** v2: the nonce of the next ping encrypted (v1 pings come from the prepared batches). */
+  private nextNonce = 1n;
+  private readonly nonceBytes = Buffer.alloc(8);
   private readonly started: number;
   private ticker: NodeJS.Timeout | null;
 
   constructor(
     private readonly socket: net.Socket,
     private readonly session: Armed,
+    private readonly wire: Wire,
   ) {
+    if (wire.transport === 'v2' && session.mode !== 'ping' && session.mode !== 'bulk') {
+      throw new Error(`the ${session.mode} flood is v1 only`);
+    }
     if (session.mode === 'ping') {
       this.perBatch = PINGS_PER_BATCH;
       this.cycle = null;
+    } else if (session.mode === 'bulk') {
+      this.perBatch = 1;
+      this.cycle = null;
+      this.frame = BULK_FRAME.length;
     } else {
       const c = invCycle(INV_ENTRIES[session.mode]);
       this.perBatch = Math.max(1, Math.floor(BATCH_BYTES / c.frame));
@@ -216,30 +236,40 @@ class Flood {
     }
   }
 
-  /** Whole frames only: a pong we answer with may go out between two batches. */
-  private nextBatch(): Buffer {
+  /** Whole messages only: a pong we answer with may go out between two batches. */
+  private nextBatch(): { bytes: Buffer; messages: number } {
+    if (this.wire.transport === 'v2') {
+      if (this.session.mode === 'bulk') return { bytes: this.wire.frame('bulk', BULK_PAYLOAD), messages: 1 };
+      const packets = new Array<Buffer>(this.perBatch);
+      for (let i = 0; i < this.perBatch; i++) {
+        this.nonceBytes.writeBigUInt64LE(this.nextNonce++);
+        packets[i] = this.wire.frame('ping', this.nonceBytes);
+      }
+      return { bytes: Buffer.concat(packets), messages: this.perBatch };
+    }
+    if (this.session.mode === 'bulk') return { bytes: BULK_FRAME, messages: 1 };
     if (this.cycle) {
       const end = Math.min(this.cycle.length, this.at + this.perBatch * this.frame);
       const bytes = this.cycle.subarray(this.at, end);
       this.at = end === this.cycle.length ? 0 : end;
-      return bytes;
+      return { bytes, messages: bytes.length / this.frame };
     }
-    return pingBatch(this.at++);
+    return { bytes: pingBatch(this.at++), messages: PINGS_PER_BATCH };
   }
 
   private readonly pump = (): void => {
     for (let i = 0; i < BATCHES_PER_TURN; i++) {
       if (!this.running || this.socket.destroyed) return;
-      if (!this.cycle && this.messages - this.pongsTotal >= MAX_PINGS_IN_FLIGHT) {
+      if (this.session.mode === 'ping' && this.messages - this.pongsTotal >= MAX_PINGS_IN_FLIGHT) {
         // Enough pings queued for the client; resume as its pongs come back.
         this.caps++;
         this.waitingForPongs = true;
         return;
       }
       const batch = this.nextBatch();
-      this.messages += batch.length / this.frame;
+      this.messages += batch.messages;
       this.tick();
-      if (!this.socket.write(batch)) {
+      if (!this.socket.write(batch.bytes)) {
         this.drains++;
         this.socket.once('drain', this.pump);
         return;
@@ -252,8 +282,8 @@ class Flood {
 function onConnection(socket: net.Socket): void {
   stats.accepted++;
   socket.setNoDelay(true);
-  // No checksum check here: the server is the load, not what is measured; pong nonces are checked.
-  const framer = new Framer(MAGIC, { verifyChecksum: false });
+  const wire = new Wire({ magic: MAGIC, mode: 'detect' });
+  const send = (command: string, payload: Uint8Array): boolean => socket.write(wire.frame(command, payload));
   let sentVersion = false;
   let gotVerack = false;
   let flood: Flood | null = null;
@@ -267,7 +297,12 @@ function onConnection(socket: net.Socket): void {
   };
 
   socket.on('data', (chunk: Buffer) => {
-    for (const event of framer.push(chunk)) {
+    for (const event of wire.push(chunk)) {
+      if (event.type === 'send') {
+        socket.write(event.bytes);
+        continue;
+      }
+      if (event.type === 'detected' || event.type === 'established' || event.type === 'peer-responded') continue;
       if (event.type !== 'message') {
         end(`bad frame from the client: ${event.error.message}`);
         return;
@@ -278,13 +313,14 @@ function onConnection(socket: net.Socket): void {
           break;
         case 'ping': {
           const { nonce } = (decodePayload('ping', event.payload) as { payload: { nonce: bigint } }).payload;
-          socket.write(encodeMessage(MAGIC, { command: 'pong', payload: { nonce } }));
+          send('pong', encodePayload({ command: 'pong', payload: { nonce } }));
           break;
         }
         case 'version':
           if (!sentVersion) {
             sentVersion = true;
-            socket.write(Buffer.concat([versionFor(socket), VERACK]));
+            send('version', versionPayloadFor(socket));
+            send('verack', EMPTY);
           }
           break;
         case 'verack':
@@ -295,7 +331,7 @@ function onConnection(socket: net.Socket): void {
             armed.taken = true;
             // Settles once: a close after the window was measured rejects nothing.
             session = armed;
-            flood = new Flood(socket, armed);
+            flood = new Flood(socket, armed, wire);
           }
           break;
         default:
