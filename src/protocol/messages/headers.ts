@@ -19,7 +19,7 @@ export interface BlockHeader {
 
 /**
  * The payload of `headers`. What `decodePayload` returns is a `HeadersList`: the same `headers`,
- * built when first read, and each header's 80 received bytes without building anything.
+ * built when read, and each header's 80 received bytes without building anything.
  */
 export interface HeadersPayload {
   headers: BlockHeader[];
@@ -56,8 +56,9 @@ const HEADER_ENTRY_SIZE = BLOCK_HEADER_SIZE + 1;
  * A decoded `headers` payload. Decoding checks the count, that every header is there and every
  * transaction count well-formed, and nothing more. `bytesAt(i)` and `rawHeaders` give each header's
  * 80 bytes as received (views, not copies): what the header chain takes (`acceptHeaders`), which
- * hashes each header once from those bytes. `headers` builds the decoded fields of all of them on
- * first read (and keeps them); `hashAt(i)` is one header's block hash.
+ * hashes each header once from those bytes. `headers` builds the decoded fields of all of them
+ * each time it is read (read it once and keep the array; see InventoryList for why nothing is
+ * kept on the list); `hashAt(i)` is one header's block hash.
  */
 export class HeadersList implements HeadersPayload {
   readonly #bytes: Buffer;
@@ -66,9 +67,7 @@ export class HeadersList implements HeadersPayload {
   // took more than one byte, and then each start is listed.
   readonly #first: number;
   readonly #starts: Uint32Array | null;
-  #built: BlockHeader[] | null = null;
-  #raw: Buffer[] | null = null;
-  /** Every header's fields, built on first read and kept. */
+  /** Every header's fields, built anew on each read. */
   declare readonly headers: BlockHeader[];
 
   // `headers` is an own, enumerable property (one accessor shared by every list), so that a decoded
@@ -100,15 +99,14 @@ export class HeadersList implements HeadersPayload {
     return bufferView(bytes.buffer, bytes.byteOffset + this.#start(i), BLOCK_HEADER_SIZE);
   }
 
-  /** Every header's 80 bytes as received, in order (views), built on first read and kept. */
+  /** Every header's 80 bytes as received, in order (views), built anew on each read. */
   get rawHeaders(): Buffer[] {
-    if (this.#raw) return this.#raw;
     const bytes = this.#bytes;
     const buffer = bytes.buffer;
     const base = bytes.byteOffset;
     const raw: Buffer[] = new Array(this.#count);
     for (let i = 0; i < this.#count; i++) raw[i] = bufferView(buffer, base + this.#startOf(i), BLOCK_HEADER_SIZE);
-    return (this.#raw = raw);
+    return raw;
   }
 
   /** The block hash of header `i` (double SHA-256 of its 80 bytes), wire order. */
@@ -117,10 +115,9 @@ export class HeadersList implements HeadersPayload {
   }
 
   #build(): BlockHeader[] {
-    if (this.#built) return this.#built;
     const headers: BlockHeader[] = new Array(this.#count);
     for (let i = 0; i < this.#count; i++) headers[i] = headerAt(this.#bytes, this.#startOf(i));
-    return (this.#built = headers);
+    return headers;
   }
 
   #start(i: number): number {
