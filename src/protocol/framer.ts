@@ -1,4 +1,5 @@
 // The v1 message framer, sans-I/O: a byte stream in chunks of any size in, checked frames out.
+import { assemblyBuffer } from './assembly-buffer.js';
 import { checksumMatches } from './hash.js';
 import { FATAL_FRAMING_CODES, ProtocolError } from './errors.js';
 import { HEADER_SIZE, parseHeader } from './header.js';
@@ -17,11 +18,6 @@ export interface FramerOptions {
   /** Skip checksum verification: for transports that already authenticate every byte. */
   readonly verifyChecksum?: boolean;
 }
-
-// A peer that declares a 4 MB payload and sends nothing must not cost us 4 MB, so the payload
-// buffer grows with what arrives (doubling, which keeps copying linear), as Core's does; once an
-// sixteenth of the payload is in, the rest is taken on trust and the buffer sized to the end.
-const INITIAL_PAYLOAD_BUFFER = 64 * 1024;
 
 const EMPTY: FrameEvent[] = [];
 const NO_PAYLOAD = Buffer.alloc(0);
@@ -130,14 +126,13 @@ export class Framer {
         return this.complete(chunk.subarray(at, at + length));
       }
       const take = Math.min(length - this.payloadFilled, end - at);
-      this.reserve(length, this.payloadFilled + take);
+      const payload = (this.payload = assemblyBuffer(this.payload, this.payloadFilled, length, this.payloadFilled + take));
       // A chunk that falls whole inside the payload (the common case for large ones) needs no view.
-      if (at === 0 && take === end) this.payload!.set(chunk, this.payloadFilled);
-      else chunk.copy(this.payload!, this.payloadFilled, at, at + take);
+      if (at === 0 && take === end) payload.set(chunk, this.payloadFilled);
+      else chunk.copy(payload, this.payloadFilled, at, at + take);
       this.payloadFilled += take;
       this.at = at + take;
       if (this.payloadFilled === length) {
-        const payload = this.payload!;
         this.payload = null;
         this.payloadFilled = 0;
         return this.complete(payload);
@@ -181,22 +176,6 @@ export class Framer {
       );
     }
     return null;
-  }
-
-  private reserve(length: number, needed: number): void {
-    // A buffer holding no bytes yet cannot be this message's: never reuse it, whatever its size.
-    const current = this.payloadFilled > 0 ? this.payload : null;
-    if (current && current.length >= needed) return;
-    let size: number;
-    if (this.payloadFilled >= length / 16) {
-      size = length;
-    } else {
-      size = current ? current.length * 2 : INITIAL_PAYLOAD_BUFFER;
-      while (size < needed) size *= 2;
-    }
-    const next = Buffer.allocUnsafe(Math.min(size, length));
-    if (current) current.copy(next, 0, 0, this.payloadFilled);
-    this.payload = next;
   }
 
   private complete(payload: Buffer): FrameEvent {

@@ -1,9 +1,6 @@
 // Cuts v2 packets out of a byte stream in chunks of any size: the encrypted length first, then the rest.
+import { assemblyBuffer } from '../assembly-buffer.js';
 import { LENGTH_FIELD_SIZE, PACKET_EXPANSION, type PacketCipher } from './cipher.js';
-
-// The buffer of a packet that spans chunks grows with what arrives, as the v1 framer's does, so a
-// declared 4 MB packet costs only what has come; once a sixteenth is in, it is sized to the whole packet.
-const INITIAL_PACKET_BUFFER = 64 * 1024;
 
 /**
  * Reads one packet at a time for a V2Transport: decrypts each length exactly once as its three bytes
@@ -69,14 +66,14 @@ export class PacketReader {
       return at + need;
     }
     const take = Math.min(need - this.packetFilled, end - at);
-    this.reserve(need, this.packetFilled + take);
-    this.packet!.set(chunk.subarray(at, at + take), this.packetFilled);
+    // Grows with what arrives, as the v1 framer's buffer does: a declared 4 MB packet costs only what has come.
+    const packet = (this.packet = assemblyBuffer(this.packet, this.packetFilled, need, this.packetFilled + take));
+    packet.set(chunk.subarray(at, at + take), this.packetFilled);
     this.packetFilled += take;
     if (this.packetFilled === need) {
-      const sealed = this.packet!;
       this.packet = null;
       this.packetFilled = 0;
-      this.complete(sealed);
+      this.complete(packet);
     }
     return at + take;
   }
@@ -106,20 +103,5 @@ export class PacketReader {
     this.completed = sealed;
     this.completedLength = this.length;
     this.length = -1;
-  }
-
-  private reserve(length: number, needed: number): void {
-    const current = this.packetFilled > 0 ? this.packet : null;
-    if (current && current.length >= needed) return;
-    let size: number;
-    if (this.packetFilled >= length / 16) {
-      size = length;
-    } else {
-      size = current ? current.length * 2 : INITIAL_PACKET_BUFFER;
-      while (size < needed) size *= 2;
-    }
-    const next = Buffer.allocUnsafe(Math.min(size, length));
-    if (current) current.copy(next, 0, 0, this.packetFilled);
-    this.packet = next;
   }
 }
