@@ -31,9 +31,6 @@ export interface WireOptions {
   readonly v2Key?: EphemeralKey;
 }
 
-/** Bytes received before detection decided, at most: the 16 that decide. */
-const DETECT_BYTES = 16;
-
 /**
  * One connection's transport, sans-I/O: `open()` gives the first bytes to send (a v2 initiator's
  * key), `push(chunk)` the events of what arrived, `frame(command, payload)` the bytes of a message
@@ -125,7 +122,7 @@ export class Wire {
 
   private detect(chunk: Buffer): readonly WireEvent[] {
     const seen = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
-    const verdict = detectTransport(seen.subarray(0, DETECT_BYTES), this.options.magic);
+    const verdict = detectTransport(seen, this.options.magic);
     if (verdict === 'undecided') {
       this.pending = Buffer.from(seen);
       return [];

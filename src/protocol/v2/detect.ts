@@ -6,7 +6,8 @@ export type DetectedTransport = 'v1' | 'v2' | 'undecided';
 /** Bytes that decide: the network magic and `version` NUL-padded to 12 bytes, a v1 `version` header's start. */
 export const V1_PREFIX_SIZE = 16;
 
-const VERSION_COMMAND = Buffer.from('version\0\0\0\0\0', 'latin1');
+/** `version` NUL-padded to 12 bytes: the command field of a v1 `version` header. */
+export const V1_VERSION_COMMAND = Buffer.from('version\0\0\0\0\0', 'latin1');
 
 /**
  * The start of a v1 `version` message (magic + `version` padded with NULs) means v1; any byte that
@@ -17,7 +18,7 @@ const VERSION_COMMAND = Buffer.from('version\0\0\0\0\0', 'latin1');
 export function detectTransport(firstBytes: Uint8Array, magic: Uint8Array): DetectedTransport {
   const n = Math.min(firstBytes.length, V1_PREFIX_SIZE);
   for (let i = 0; i < n; i++) {
-    const expected = i < 4 ? magic[i] : VERSION_COMMAND[i - 4];
+    const expected = i < 4 ? magic[i] : V1_VERSION_COMMAND[i - 4];
     if (firstBytes[i] !== expected) return 'v2';
   }
   return n === V1_PREFIX_SIZE ? 'v1' : 'undecided';

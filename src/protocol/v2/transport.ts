@@ -5,7 +5,7 @@ import type { FrameEvent } from '../framer.js';
 import { MAX_PROTOCOL_MESSAGE_LENGTH } from '../limits.js';
 import { PacketCipher } from './cipher.js';
 import { decodeContents, encodeMessageType, LONG_TYPE_SIZE } from './contents.js';
-import { V1_PREFIX_SIZE } from './detect.js';
+import { V1_PREFIX_SIZE, V1_VERSION_COMMAND } from './detect.js';
 import { PacketReader } from './packet-reader.js';
 import {
   bip324EcdhSecret,
@@ -74,7 +74,6 @@ export const MAX_CONTENTS_SIZE = LONG_TYPE_SIZE + MAX_PROTOCOL_MESSAGE_LENGTH;
 const VERSION_CONTENTS = Buffer.alloc(0);
 const EMPTY_BYTES = Buffer.alloc(0);
 const NO_EVENTS: V2Event[] = [];
-const V1_VERSION_COMMAND = Buffer.from('version\0\0\0\0\0', 'latin1');
 
 /**
  * The BIP324 transport for one connection in one role. Sans-I/O: `start()` gives the first bytes to
