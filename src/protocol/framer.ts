@@ -2,7 +2,7 @@
 import { assemblyBuffer } from './assembly-buffer.js';
 import { checksumMatches } from './hash.js';
 import { FATAL_FRAMING_CODES, ProtocolError } from './errors.js';
-import { HEADER_SIZE, parseHeader } from './header.js';
+import { HEADER_SIZE, parseHeader, printableCommand } from './header.js';
 import { MAX_PROTOCOL_MESSAGE_LENGTH } from './limits.js';
 
 /** What the framer yields: a complete message, a dropped one, or the end of a broken stream. */
@@ -158,7 +158,7 @@ export class Framer {
     const last = this.lastCommandWords;
     if (w0 !== last[0] || w1 !== last[1] || w2 !== last[2]) {
       const header = parseHeader(bytes);
-      this.command = printable(header.command);
+      this.command = printableCommand(header.command);
       this.commandValid = header.commandValid;
       this.lastCommandWords = [w0, w1, w2];
     }
@@ -203,8 +203,5 @@ export class Framer {
     return { type: 'message', command, payload };
   }
 }
-
-/** Commands from the wire go into logs and errors; keep them to visible ASCII. */
-const printable = (command: string): string => command.replace(/[^\x20-\x7e]/g, '?');
 
 export const isFatalFramingError = (error: ProtocolError): boolean => FATAL_FRAMING_CODES.has(error.code);

@@ -55,3 +55,6 @@ export function writeHeader(out: Buffer, magic: Uint8Array, command: string, len
 
 export const isValidCommand = (command: string): boolean =>
   command.length > 0 && command.length <= COMMAND_SIZE && /^[\x20-\x7e]+$/.test(command);
+
+/** A command from the wire as it may go into logs and errors: anything but visible ASCII becomes `?`. */
+export const printableCommand = (command: string): string => command.replace(/[^\x20-\x7e]/g, '?');

@@ -1,7 +1,7 @@
 // A v2 packet's contents: the message type (one byte, or 0x00 and 12 bytes) followed by the payload.
 import { ProtocolError } from '../errors.js';
 import type { FrameEvent } from '../framer.js';
-import { isValidCommand } from '../header.js';
+import { isValidCommand, printableCommand } from '../header.js';
 import { COMMAND_SIZE } from '../limits.js';
 import { commandOfShortId, shortIdOf, V2_RESERVED_SHORT_IDS, V2_SHORT_IDS } from './short-ids.js';
 
@@ -64,7 +64,7 @@ export function decodeContents(contents: Buffer): FrameEvent {
   if (end === 1) valid = false;
   const command = contents.toString('latin1', 1, end);
   if (!valid) {
-    const shown = command.replace(/[^\x20-\x7e]/g, '?');
+    const shown = printableCommand(command);
     return {
       type: 'dropped',
       command: shown,
