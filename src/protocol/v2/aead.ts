@@ -33,44 +33,12 @@ export interface AeadKey {
   readonly words: Uint32Array;
 }
 
-/**
- * Encrypts the concatenation of `parts` under `key` and the nonce (three little-endian words),
- * authenticating `aad` too; writes the ciphertext and then the tag to `out` at `offset`.
- */
-export function aeadSeal(
-  key: AeadKey,
-  n0: number,
-  n1: number,
-  n2: number,
-  aad: Uint8Array,
-  parts: readonly Uint8Array[],
-  out: Uint8Array,
-  offset: number,
-): void {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const path = length > JS_MAX_PLAINTEXT ? AEAD_PATHS.native : AEAD_PATHS.js;
-  path.seal(key, n0, n1, n2, aad, parts, out, offset);
-}
-
-/**
- * Checks and decrypts `sealed` (ciphertext followed by its tag) under `key`, the nonce and `aad`.
- * Returns the plaintext in a new buffer, or null when the tag does not match.
- */
-export function aeadOpen(
-  key: AeadKey,
-  n0: number,
-  n1: number,
-  n2: number,
-  aad: Uint8Array,
-  sealed: Uint8Array,
-): Buffer | null {
-  const path = sealed.length - TAG_SIZE > JS_MAX_PLAINTEXT ? AEAD_PATHS.native : AEAD_PATHS.js;
-  return path.open(key, n0, n1, n2, aad, sealed);
-}
-
-/** One implementation of the AEAD: `seal` and `open` with the signatures of aeadSeal and aeadOpen. */
+/** One implementation of the AEAD; aeadSeal and aeadOpen pick one by the plaintext's size. */
 export interface AeadPath {
+  /**
+   * Encrypts the concatenation of `parts` under `key` and the nonce (three little-endian words),
+   * authenticating `aad` too; writes the ciphertext and then the tag to `out` at `offset`.
+   */
   seal(
     key: AeadKey,
     n0: number,
@@ -81,19 +49,28 @@ export interface AeadPath {
     out: Uint8Array,
     offset: number,
   ): void;
+  /**
+   * Checks and decrypts `sealed` (ciphertext followed by its tag) under `key`, the nonce and `aad`.
+   * Returns the plaintext in a new buffer, or null when the tag does not match.
+   */
   open(key: AeadKey, n0: number, n1: number, n2: number, aad: Uint8Array, sealed: Uint8Array): Buffer | null;
 }
 
-function sealJs(
-  key: AeadKey,
-  n0: number,
-  n1: number,
-  n2: number,
-  aad: Uint8Array,
-  parts: readonly Uint8Array[],
-  out: Uint8Array,
-  offset: number,
-): void {
+/** AeadPath's `seal`, by JavaScript up to JS_MAX_PLAINTEXT bytes and by OpenSSL beyond. */
+export const aeadSeal: AeadPath['seal'] = (key, n0, n1, n2, aad, parts, out, offset) => {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const path = length > JS_MAX_PLAINTEXT ? AEAD_PATHS.native : AEAD_PATHS.js;
+  path.seal(key, n0, n1, n2, aad, parts, out, offset);
+};
+
+/** AeadPath's `open`, by JavaScript up to JS_MAX_PLAINTEXT bytes of plaintext and by OpenSSL beyond. */
+export const aeadOpen: AeadPath['open'] = (key, n0, n1, n2, aad, sealed) => {
+  const path = sealed.length - TAG_SIZE > JS_MAX_PLAINTEXT ? AEAD_PATHS.native : AEAD_PATHS.js;
+  return path.open(key, n0, n1, n2, aad, sealed);
+};
+
+const sealJs: AeadPath['seal'] = (key, n0, n1, n2, aad, parts, out, offset) => {
   let at = offset;
   for (const part of parts) {
     out.set(part, at);
@@ -103,9 +80,9 @@ function sealJs(
   chacha20Block(key.words, 0, n0, n1, n2, oneTimeKey, 0);
   xorKeystream(key.words, n0, n1, n2, out, offset, out, offset, length);
   aeadTag(oneTimeKey, aad, out, offset, length, out, offset + length);
-}
+};
 
-function openJs(key: AeadKey, n0: number, n1: number, n2: number, aad: Uint8Array, sealed: Uint8Array): Buffer | null {
+const openJs: AeadPath['open'] = (key, n0, n1, n2, aad, sealed) => {
   const length = sealed.length - TAG_SIZE;
   if (length < 0) return null;
   chacha20Block(key.words, 0, n0, n1, n2, oneTimeKey, 0);
@@ -117,7 +94,7 @@ function openJs(key: AeadKey, n0: number, n1: number, n2: number, aad: Uint8Arra
   const plaintext = Buffer.allocUnsafe(length);
   xorKeystream(key.words, n0, n1, n2, sealed, 0, plaintext, 0, length);
   return plaintext;
-}
+};
 
 /** out[outAt, +length) = input[inAt, +length) XOR the keystream from block 1 on (block 0 keys the MAC). */
 function xorKeystream(
@@ -145,16 +122,7 @@ function nonceOf(n0: number, n1: number, n2: number): Buffer {
   return nonceBytes;
 }
 
-function sealNative(
-  key: AeadKey,
-  n0: number,
-  n1: number,
-  n2: number,
-  aad: Uint8Array,
-  parts: readonly Uint8Array[],
-  out: Uint8Array,
-  offset: number,
-): void {
+const sealNative: AeadPath['seal'] = (key, n0, n1, n2, aad, parts, out, offset) => {
   let length = 0;
   for (const part of parts) length += part.length;
   const cipher = createCipheriv('chacha20-poly1305', key.bytes, nonceOf(n0, n1, n2), { authTagLength: TAG_SIZE });
@@ -169,16 +137,9 @@ function sealNative(
   const rest = cipher.final();
   out.set(rest, at);
   out.set(cipher.getAuthTag(), at + rest.length);
-}
+};
 
-function openNative(
-  key: AeadKey,
-  n0: number,
-  n1: number,
-  n2: number,
-  aad: Uint8Array,
-  sealed: Uint8Array,
-): Buffer | null {
+const openNative: AeadPath['open'] = (key, n0, n1, n2, aad, sealed) => {
   const length = sealed.length - TAG_SIZE;
   if (length < 0) return null;
   const decipher = createDecipheriv('chacha20-poly1305', key.bytes, nonceOf(n0, n1, n2), { authTagLength: TAG_SIZE });
@@ -191,7 +152,7 @@ function openNative(
     return null;
   }
   return plaintext;
-}
+};
 
 /** Each implementation alone, whatever the size: for the tests and the benchmark that sets JS_MAX_PLAINTEXT. */
 export const AEAD_PATHS: { readonly js: AeadPath; readonly native: AeadPath } = {
