@@ -18,6 +18,19 @@ export const hex = (text: string): Buffer => {
 export const dsha256 = (data: Uint8Array): Buffer =>
   createHash('sha256').update(createHash('sha256').update(data).digest()).digest();
 
+/** Bitcoin's merkle tree, written plainly with node:crypto: the reference the merkle code is checked against. */
+export function naiveMerkleRoot(leaves: Buffer[]): Buffer {
+  if (leaves.length === 0) return Buffer.alloc(32);
+  let level = leaves;
+  while (level.length > 1) {
+    if (level.length % 2) level = [...level, level[level.length - 1]!];
+    const next: Buffer[] = [];
+    for (let i = 0; i < level.length; i += 2) next.push(dsha256(Buffer.concat([level[i]!, level[i + 1]!])));
+    level = next;
+  }
+  return level[0]!;
+}
+
 /** Builds a frame by hand: magic, NUL-padded command, length, checksum, payload. */
 export function handFrame(
   magicHex: string,

@@ -13,7 +13,7 @@ import { hashToHex } from '../../../src/protocol/hash.js';
 import { serializeBlock } from '../../../src/protocol/messages/block.js';
 import { NETWORKS } from '../../../src/protocol/networks.js';
 import { BLOCK_NAMES, BLOCKS, decodeBlockBytes, readBlock } from '../../helpers/chain-vectors.js';
-import { dsha256 } from '../support.js';
+import { dsha256, naiveMerkleRoot } from '../support.js';
 
 process.env.NODE_BACKEND ??= 'js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -27,19 +27,6 @@ const HASHES: Record<string, string> = {
   'testnet3-898352': '00000000c269ad542ed9ac684cb5fa6df340d5feee0e040590225c7332b98fca',
   'testnet3-928828': '00000000000cee3a01a2821fe68eaa06000e8c744320efca8fcff9c4b9cf76c2',
 };
-
-/** Bitcoin's merkle tree, written plainly with node:crypto: the reference for ours. */
-function naiveMerkleRoot(leaves: Buffer[]): Buffer {
-  if (leaves.length === 0) return Buffer.alloc(32);
-  let level = leaves;
-  while (level.length > 1) {
-    if (level.length % 2) level = [...level, level[level.length - 1]!];
-    const next: Buffer[] = [];
-    for (let i = 0; i < level.length; i += 2) next.push(dsha256(Buffer.concat([level[i]!, level[i + 1]!])));
-    level = next;
-  }
-  return level[0]!;
-}
 
 describe.each(BLOCK_NAMES)('%s', (name) => {
   const raw = readBlock(name);
