@@ -14,25 +14,15 @@ import { HEADER_SIZE } from '../../src/protocol/header.js';
 import { COMMANDS } from '../../src/protocol/messages/index.js';
 import { NETWORKS } from '../../src/protocol/networks.js';
 import { arbKnownMessage, arbUnknownMessage } from '../../testkit/arbitraries.js';
+import { seededRandom } from '../../testkit/random.js';
 import { dsha256 } from './support.js';
 
 const MAGIC = NETWORKS.testnet4.magic;
 const SEED = 0x5eed_b17c;
 const STREAMS = 5000;
 
-/** mulberry32: a small seeded PRNG, so every run of this file does the same work. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = prng(SEED);
+// Seeded, so that every run of this file does the same work.
+const random = seededRandom(SEED);
 const int = (n: number): number => Math.floor(random() * n);
 const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
 

@@ -18,6 +18,7 @@ import {
   type V2Event,
   V2Transport,
 } from '../../../src/protocol/v2/transport.js';
+import { seededRandom } from '../../../testkit/random.js';
 import { RawPeer, readVectors } from './support.js';
 
 const MAGIC = NETWORKS.signet.magic;
@@ -25,18 +26,8 @@ const SEED = 0x0b1b_0324;
 const STREAMS = 400;
 const DROP_CODES = new Set(['bad-command', 'v2-unknown-message-id']);
 
-/** mulberry32, so that every run does the same work. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = prng(SEED);
+// Seeded, so that every run does the same work.
+const random = seededRandom(SEED);
 const int = (n: number): number => Math.floor(random() * n);
 function bytes(n: number): Buffer {
   const out = Buffer.allocUnsafe(n);
