@@ -16,8 +16,6 @@ import { elligatorSwift } from '@scure/btc-signer/p2p.js';
 export const ELLSWIFT_KEY_SIZE = 64;
 /** Bytes of a garbage terminator. */
 export const GARBAGE_TERMINATOR_SIZE = 16;
-/** Bytes of the session id. */
-export const SESSION_ID_SIZE = 32;
 
 /** An ephemeral key: the secp256k1 private key and the 64-byte ElligatorSwift encoding of its public key. */
 export interface EllSwiftKeyPair {
