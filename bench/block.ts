@@ -6,7 +6,7 @@
  * for everything), and verifyBlock after the decode.
  */
 import { statSync } from 'node:fs';
-import { BCOIN_BACKENDS, closeContenders, fmtUs, startBlockContenders } from './lib/block-contenders.js';
+import { closeContenders, fastestBcoin, fmtUs, startBlockContenders } from './lib/block-contenders.js';
 import { measure, REPS, type Runner, type Sample, speedup, type WithoutInner } from './lib/measure.js';
 import { targetsTable } from './lib/report.js';
 import { fmtPct, fmtRatio, mbps } from './lib/stats.js';
@@ -43,8 +43,7 @@ async function run(ctx: BenchContext): Promise<ModuleReport> {
       ];
       const s = await measure(runners, REPS);
       const get = (key: string): Sample => s.get(key)!;
-      const fastest = BCOIN_BACKENDS.map((k) => get(k)).reduce((a, b) => (a.ms <= b.ms ? a : b));
-      const fastestKey = BCOIN_BACKENDS.find((k) => get(k) === fastest)!;
+      const { key: fastestKey, sample: fastest } = fastestBcoin(get);
       const ratio = speedup(get('ours'), fastest);
       rows.push([
         f.name,

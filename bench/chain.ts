@@ -6,19 +6,15 @@
  * BENCH_CHAIN_N=100000        headers validated (ours, bcoin, ceiling)
  * BENCH_CHAIN_BIG=1000000     headers for the heap and store-load figures
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { headerHash } from '../src/chain/header.js';
-import { CHAIN_PARAMS } from '../src/chain/params.js';
-import { mineHeader } from '../testkit/chain/mine.js';
 import { Worker } from './lib/child.js';
+import { cachedRegtestHeaders } from './lib/regtest-headers.js';
 import { targetsTable } from './lib/report.js';
 import { median, si } from './lib/stats.js';
 import type { BenchContext, BenchModule, ModuleReport, Target } from './lib/types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..');
 const N = Number(process.env.BENCH_CHAIN_N ?? 100_000);
 const BIG = Number(process.env.BENCH_CHAIN_BIG ?? 1_000_000);
 const REPS = Math.max(1, Number(process.env.BENCH_REPS ?? 3));
@@ -37,24 +33,7 @@ interface Timed {
  * 1 for the million (1201 s apart they would reach past today).
  */
 function cachedChain(ctx: BenchContext, count: number, spacing: number): string {
-  const dir = path.join(root, 'test-output', 'bench-chain');
-  const file = path.join(dir, `regtest-${count}-s${spacing}.bin`);
-  if (existsSync(file) && readFileSync(file).length === count * 80) return file;
-  mkdirSync(dir, { recursive: true });
-  ctx.log(`mining ${count} regtest headers (${spacing} s apart) into ${path.relative(root, file)}`);
-  const params = CHAIN_PARAMS.regtest;
-  const out = Buffer.allocUnsafe(count * 80);
-  let prev = headerHash(params.genesisHeader);
-  let time = params.genesisHeader.readUInt32LE(68);
-  for (let i = 0; i < count; i++) {
-    time += spacing;
-    const header = mineHeader({ prev, time, bits: params.powLimitBits, tag: i });
-    header.copy(out, i * 80);
-    prev = headerHash(header);
-  }
-  writeFileSync(`${file}.tmp`, out);
-  renameSync(`${file}.tmp`, file);
-  return file;
+  return cachedRegtestHeaders(ctx, `bench-chain/regtest-${count}-s${spacing}.bin`, count, spacing);
 }
 
 const perSecond = (count: number, ms: number): number => count / (ms / 1000);

@@ -9,19 +9,15 @@
  * BENCH_SYNC_N=20000   headers served
  * BENCH_REPS=3         runs of each figure (median)
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { headerHash } from '../src/chain/header.js';
-import { CHAIN_PARAMS } from '../src/chain/params.js';
-import { mineHeader } from '../testkit/chain/mine.js';
 import { Worker } from './lib/child.js';
+import { cachedRegtestHeaders } from './lib/regtest-headers.js';
 import { targetsTable } from './lib/report.js';
 import { median, si } from './lib/stats.js';
 import type { BenchContext, BenchModule, ModuleReport, Target } from './lib/types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..');
 const N = Number(process.env.BENCH_SYNC_N ?? 20_000);
 const REPS = Math.max(1, Number(process.env.BENCH_REPS ?? 3));
 const TSX = ['--import', 'tsx'];
@@ -32,32 +28,10 @@ interface Timed {
   readonly requests?: number;
 }
 
-/** `count` regtest headers on the genesis, 600 s apart, mined once and kept in test-output/. */
-function cachedChain(ctx: BenchContext, count: number): string {
-  const dir = path.join(root, 'test-output', 'bench-sync');
-  const file = path.join(dir, `regtest-${count}.bin`);
-  if (existsSync(file) && readFileSync(file).length === count * 80) return file;
-  mkdirSync(dir, { recursive: true });
-  ctx.log(`mining ${count} regtest headers into ${path.relative(root, file)}`);
-  const params = CHAIN_PARAMS.regtest;
-  const out = Buffer.allocUnsafe(count * 80);
-  let prev = headerHash(params.genesisHeader);
-  let time = params.genesisHeader.readUInt32LE(68);
-  for (let i = 0; i < count; i++) {
-    time += 600;
-    const header = mineHeader({ prev, time, bits: params.powLimitBits, tag: i });
-    header.copy(out, i * 80);
-    prev = headerHash(header);
-  }
-  writeFileSync(`${file}.tmp`, out);
-  renameSync(`${file}.tmp`, file);
-  return file;
-}
-
 const perSecond = (count: number, ms: number): number => count / (ms / 1000);
 
 async function run(ctx: BenchContext): Promise<ModuleReport> {
-  const file = cachedChain(ctx, N);
+  const file = cachedRegtestHeaders(ctx, `bench-sync/regtest-${N}.bin`, N, 600);
   const peer = Worker.start('sync-peer', path.join(here, 'workers/sync-peer.ts'), { execArgv: TSX });
   const client = Worker.start('sync-client', path.join(here, 'workers/sync-client.ts'), { execArgv: TSX });
   const samples = { sync: [] as number[], validate: [] as number[], store: [] as number[] };

@@ -5,7 +5,7 @@
  * one request through the fetcher machine, one `getdata` served by the broadcaster machine.
  */
 import { statSync } from 'node:fs';
-import { BCOIN_BACKENDS, closeContenders, fmtUs, startBlockContenders } from './lib/block-contenders.js';
+import { closeContenders, fastestBcoin, fmtUs, startBlockContenders } from './lib/block-contenders.js';
 import { measure, REPS, type Runner, type Sample, speedup, type WithoutInner } from './lib/measure.js';
 import { fmtPct, fmtRatio } from './lib/stats.js';
 import type { BenchContext, BenchModule, ModuleReport, Table } from './lib/types.js';
@@ -33,8 +33,7 @@ async function run(ctx: BenchContext): Promise<ModuleReport> {
       ];
       const s = await measure(runners, REPS);
       const get = (key: string): Sample => s.get(key)!;
-      const fastest = BCOIN_BACKENDS.map((k) => get(k)).reduce((a, b) => (a.ms <= b.ms ? a : b));
-      const fastestKey = BCOIN_BACKENDS.find((k) => get(k) === fastest)!;
+      const { key: fastestKey, sample: fastest } = fastestBcoin(get);
       const machine = Math.max(0, get('cycle').ms - get('ours').ms);
       rows.push([
         f.name,

@@ -4,13 +4,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BlockFile, BlockLoadResult } from '../workers/block-protocol.js';
 import { Worker } from './child.js';
-import type { Proc } from './measure.js';
+import type { Proc, Sample } from './measure.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BLOCKS_DIR = path.join(here, '../../test/vectors/blocks');
 
 /** bcoin's two hashing backends, each in its own process. */
 export const BCOIN_BACKENDS = ['js', 'node'] as const;
+
+/** The faster bcoin backend's sample (the first on a tie), given each contender's sample by key. */
+export function fastestBcoin(get: (key: string) => Sample): { key: (typeof BCOIN_BACKENDS)[number]; sample: Sample } {
+  const key = BCOIN_BACKENDS.reduce((a, b) => (get(a).ms <= get(b).ms ? a : b));
+  return { key, sample: get(key) };
+}
 
 /** Microseconds from milliseconds, one decimal under 100. */
 export const fmtUs = (ms: number): string => {

@@ -88,5 +88,3 @@ export class Prng {
 }
 
 const rotl = (x: number, k: number): number => ((x << k) | (x >>> (32 - k))) >>> 0;
-
-export { seededRandom } from '../../testkit/random.js';

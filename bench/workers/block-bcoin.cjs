@@ -6,19 +6,10 @@
  * takes bcoin to have what our decode returns.
  */
 const fs = require('node:fs');
-const path = require('node:path');
+const { backendName, blockFingerprint, serveRequests, timed } = require('./bcoin-worker.cjs');
 const Block = require('bcoin/lib/primitives/block');
 
-function backendName() {
-  const loaded = Object.keys(require.cache).find((f) => /bcrypto[\\/]lib[\\/](native|js|node)[\\/]hash256\.js$/.test(f));
-  const kind = loaded ? path.basename(path.dirname(loaded)) : 'unknown';
-  return `bcoin ${require('bcoin/package.json').version}, bcrypto hash256 backend: ${kind}`;
-}
-
 const blocks = new Map();
-
-// bcoin's hashes are in wire order; the fingerprint is in RPC order, as ours.
-const rpc = (hash) => Buffer.from(hash).reverse().toString('hex');
 
 function decodePass(raw) {
   const block = Block.fromRaw(raw);
@@ -30,16 +21,6 @@ function decodePass(raw) {
   return { messages: 1, items: block.txs.length, bytes: raw.length, bad: 0 };
 }
 
-function timed(inner, pass) {
-  let last;
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  for (let i = 0; i < inner; i++) last = pass();
-  const ms = (performance.now() - start) / inner;
-  const used = process.cpuUsage(cpu);
-  return { ms, cpuMs: (used.user + used.system) / 1e3 / inner, ...last };
-}
-
 function handle(req) {
   switch (req.op) {
     case 'load': {
@@ -48,7 +29,7 @@ function handle(req) {
         const raw = fs.readFileSync(file);
         blocks.set(name, raw);
         const block = Block.fromRaw(raw);
-        fingerprints[name] = [rpc(block.hash()), ...block.txs.flatMap((t) => [rpc(t.hash()), rpc(t.witnessHash())])].join(',');
+        fingerprints[name] = blockFingerprint(block);
       }
       return { backend: backendName(), fingerprints };
     }
@@ -59,15 +40,4 @@ function handle(req) {
   }
 }
 
-process.on('message', (msg) => {
-  const { id, ...req } = msg;
-  if (req.op === 'exit') {
-    process.disconnect();
-    return;
-  }
-  try {
-    process.send({ id, result: handle(req) });
-  } catch (error) {
-    process.send({ id, error: error.stack || String(error) });
-  }
-});
+serveRequests(handle);

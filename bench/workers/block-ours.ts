@@ -6,11 +6,12 @@
 import { hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { verifyBlock } from '../../src/protocol/block-verify.js';
-import { decodePayload } from '../../src/protocol/codec.js';
-import { hashToHex, sha256dRangesInto } from '../../src/protocol/hash.js';
+import { sha256dRangesInto } from '../../src/protocol/hash.js';
 import type { Block } from '../../src/protocol/messages/block.js';
 import type { PassResult } from './protocol.js';
+import { blockFingerprint, decodeBlock } from './block-decode.js';
 import type { BlockLoadResult, BlockRequest } from './block-protocol.js';
+import { type PassCounts, serveRequests, timed } from './worker.js';
 
 interface Loaded {
   readonly raw: Buffer;
@@ -20,12 +21,6 @@ interface Loaded {
 }
 
 const blocks = new Map<string, Loaded>();
-
-function decode(raw: Buffer): Block {
-  const m = decodePayload('block', raw);
-  if (m.command !== 'block' || 'unknown' in m) throw new Error('not decoded as a block');
-  return m.payload;
-}
 
 function rangesOf(block: Block): number[][] {
   const base = block.raw.byteOffset;
@@ -43,7 +38,7 @@ function rangesOf(block: Block): number[][] {
 
 const out = Buffer.alloc(32);
 
-function hashPass(entry: Loaded, native: boolean): Omit<PassResult, 'ms' | 'cpuMs'> {
+function hashPass(entry: Loaded, native: boolean): PassCounts {
   const { raw, ranges } = entry;
   let acc = 0;
   for (const r of ranges) {
@@ -60,16 +55,6 @@ function hashPass(entry: Loaded, native: boolean): Omit<PassResult, 'ms' | 'cpuM
   return { messages: 1, items: ranges.length, bytes: raw.length, bad: acc === 256 ? 1 : 0 };
 }
 
-function timed(inner: number, pass: () => Omit<PassResult, 'ms' | 'cpuMs'>): PassResult {
-  let last: Omit<PassResult, 'ms' | 'cpuMs'> | undefined;
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  for (let i = 0; i < inner; i++) last = pass();
-  const ms = (performance.now() - start) / inner;
-  const used = process.cpuUsage(cpu);
-  return { ms, cpuMs: (used.user + used.system) / 1e3 / inner, ...last! };
-}
-
 function entry(name: string): Loaded {
   const found = blocks.get(name);
   if (!found) throw new Error(`unknown block ${name}`);
@@ -82,17 +67,17 @@ function handle(req: BlockRequest): BlockLoadResult | PassResult {
       const fingerprints: Record<string, string> = {};
       for (const { name, file } of req.blocks) {
         const raw = readFileSync(file);
-        const decoded = decode(raw);
+        const decoded = decodeBlock(raw);
         if (!verifyBlock(decoded).ok) throw new Error(`${name} does not verify`);
         blocks.set(name, { raw, decoded, ranges: rangesOf(decoded) });
-        fingerprints[name] = [hashToHex(decoded.hash), ...decoded.transactions.flatMap((t) => [hashToHex(t.txid), hashToHex(t.wtxid)])].join(',');
+        fingerprints[name] = blockFingerprint(decoded);
       }
       return { backend: `src/protocol, Node ${process.version}`, fingerprints };
     }
     case 'decode': {
       const { raw } = entry(req.block);
       return timed(req.inner, () => {
-        const block = decode(raw);
+        const block = decodeBlock(raw);
         return { messages: 1, items: block.transactions.length, bytes: raw.length, bad: 0 };
       });
     }
@@ -110,15 +95,4 @@ function handle(req: BlockRequest): BlockLoadResult | PassResult {
   }
 }
 
-process.on('message', (raw) => {
-  const { id, ...req } = raw as { id: number; op: string };
-  if (req.op === 'exit') {
-    process.disconnect();
-    return;
-  }
-  try {
-    process.send!({ id, result: handle(req as BlockRequest) });
-  } catch (error) {
-    process.send!({ id, error: (error as Error).stack ?? String(error) });
-  }
-});
+serveRequests((request) => handle(request as BlockRequest));

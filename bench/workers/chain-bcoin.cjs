@@ -7,6 +7,7 @@
  * does. Parsing the Headers objects is done before the clock starts.
  */
 const fs = require('node:fs');
+const { serveRequests } = require('./bcoin-worker.cjs');
 const Chain = require('bcoin/lib/blockchain/chain');
 const BcoinHeaders = require('bcoin/lib/primitives/headers');
 const { flags } = require('bcoin/lib/blockchain/common');
@@ -26,13 +27,7 @@ async function validate(file) {
   return { ms, height };
 }
 
-process.on('message', async (msg) => {
-  const { id, op } = msg;
-  if (op === 'exit') process.exit(0);
-  try {
-    if (op !== 'validate') throw new Error(`unknown op ${op}`);
-    process.send({ id, result: await validate(msg.file) });
-  } catch (error) {
-    process.send({ id, error: error.stack || String(error) });
-  }
+serveRequests((req) => {
+  if (req.op !== 'validate') throw new Error(`unknown op ${req.op}`);
+  return validate(req.file);
 });

@@ -10,6 +10,7 @@ import { CHAIN_PARAMS } from '../../src/chain/params.js';
 import { HeaderStore } from '../../src/chain/store.js';
 import { sha256d } from '../../src/protocol/hash.js';
 import { doubleSha256HeaderInto } from '../../src/protocol/sha256.js';
+import { serveRequests } from './worker.js';
 
 const BATCH = 2000;
 const files = new Map<string, Buffer[]>();
@@ -101,14 +102,4 @@ function handle(req: Record<string, unknown>): unknown {
   }
 }
 
-process.on('message', (raw) => {
-  const { id, ...req } = raw as { id: number } & Record<string, unknown>;
-  if (req.op === 'exit') {
-    process.exit(0);
-  }
-  try {
-    process.send!({ id, result: handle(req) });
-  } catch (error) {
-    process.send!({ id, error: (error as Error).stack ?? String(error) });
-  }
-});
+serveRequests((request) => handle(request));

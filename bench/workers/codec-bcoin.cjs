@@ -9,20 +9,12 @@
  * which is what bcoin's Peer#send does.
  */
 const fs = require('node:fs');
-const path = require('node:path');
+const { backendName, serveRequests, timed } = require('./bcoin-worker.cjs');
 const Parser = require('bcoin/lib/net/parser');
 const BcoinFramer = require('bcoin/lib/net/framer');
 const packets = require('bcoin/lib/net/packets');
 
 const NETWORK = 'regtest';
-
-function backendName() {
-  const loaded = Object.keys(require.cache).find((f) =>
-    /bcrypto[\\/]lib[\\/](native|js|node)[\\/]hash256\.js$/.test(f),
-  );
-  const kind = loaded ? path.basename(path.dirname(loaded)) : 'unknown';
-  return `bcoin ${require('bcoin/package.json').version}, bcrypto hash256 backend: ${kind}`;
-}
 
 const mixes = new Map();
 
@@ -82,16 +74,6 @@ function encodePass(mix) {
   return { messages: mix.packets.length, items: mix.packets.length, bytes, bad: 0 };
 }
 
-function timed(inner, pass) {
-  let last;
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  for (let i = 0; i < inner; i++) last = pass();
-  const ms = (performance.now() - start) / inner;
-  const used = process.cpuUsage(cpu);
-  return { ms, cpuMs: (used.user + used.system) / 1e3 / inner, ...last };
-}
-
 function handle(req) {
   switch (req.op) {
     case 'load':
@@ -111,15 +93,4 @@ function handle(req) {
   }
 }
 
-process.on('message', (msg) => {
-  const { id, ...req } = msg;
-  if (req.op === 'exit') {
-    process.disconnect();
-    return;
-  }
-  try {
-    process.send({ id, result: handle(req) });
-  } catch (error) {
-    process.send({ id, error: error.stack || String(error) });
-  }
-});
+serveRequests(handle);

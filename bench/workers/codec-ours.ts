@@ -11,6 +11,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chunked, type RawFrame, splitFrames } from '../lib/frames.js';
 import type { LoadResult, PassResult, ReleaseResult, WorkerRequest } from './protocol.js';
+import { type PassCounts, serveRequests, timed } from './worker.js';
 
 type CodecModule = typeof import('../../src/protocol/codec.js');
 type FramerModule = typeof import('../../src/protocol/framer.js');
@@ -67,7 +68,7 @@ function weight(m: Message, build: boolean): number {
   return (p.items ?? p.addresses ?? p.headers)?.length ?? 1;
 }
 
-function decodePass(mix: Mix, chunkSize: number, decode: boolean, verify: boolean, build: boolean): Omit<PassResult, 'ms' | 'cpuMs'> {
+function decodePass(mix: Mix, chunkSize: number, decode: boolean, verify: boolean, build: boolean): PassCounts {
   const chunks = chunksOf(mix, chunkSize);
   const framer = new Framer(MAGIC, { verifyChecksum: verify });
   let messages = 0;
@@ -86,7 +87,7 @@ function decodePass(mix: Mix, chunkSize: number, decode: boolean, verify: boolea
   return { messages, items, bytes: mix.stream.length, bad };
 }
 
-function encodePass(mix: Mix): Omit<PassResult, 'ms' | 'cpuMs'> {
+function encodePass(mix: Mix): PassCounts {
   mix.messages ??= mix.frames.map((f) => decodePayload(f.command, f.payload));
   const messages = mix.messages;
   let bytes = 0;
@@ -94,7 +95,7 @@ function encodePass(mix: Mix): Omit<PassResult, 'ms' | 'cpuMs'> {
   return { messages: messages.length, items: messages.length, bytes, bad: 0 };
 }
 
-function hashPass(mix: Mix): Omit<PassResult, 'ms' | 'cpuMs'> {
+function hashPass(mix: Mix): PassCounts {
   let bytes = 0;
   let acc = 0;
   for (const f of mix.frames) {
@@ -103,16 +104,6 @@ function hashPass(mix: Mix): Omit<PassResult, 'ms' | 'cpuMs'> {
     bytes += f.payload.length;
   }
   return { messages: mix.frames.length, items: acc, bytes, bad: 0 };
-}
-
-function timed(inner: number, pass: () => Omit<PassResult, 'ms' | 'cpuMs'>): PassResult {
-  let last: Omit<PassResult, 'ms' | 'cpuMs'> | undefined;
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  for (let i = 0; i < inner; i++) last = pass();
-  const ms = (performance.now() - start) / inner;
-  const used = process.cpuUsage(cpu);
-  return { ms, cpuMs: (used.user + used.system) / 1e3 / inner, ...last! };
 }
 
 function handle(req: WorkerRequest): LoadResult | PassResult | ReleaseResult {
@@ -154,15 +145,4 @@ function handle(req: WorkerRequest): LoadResult | PassResult | ReleaseResult {
   }
 }
 
-process.on('message', (raw) => {
-  const { id, ...req } = raw as { id: number; op: string };
-  if (req.op === 'exit') {
-    process.disconnect();
-    return;
-  }
-  try {
-    process.send!({ id, result: handle(req as WorkerRequest) });
-  } catch (error) {
-    process.send!({ id, error: (error as Error).stack ?? String(error) });
-  }
-});
+serveRequests((request) => handle(request as WorkerRequest));

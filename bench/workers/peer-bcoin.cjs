@@ -10,7 +10,7 @@
  */
 const dns = require('node:dns');
 const net = require('node:net');
-const path = require('node:path');
+const { hash256Backend, serveRequests } = require('./bcoin-worker.cjs');
 
 const HOST = '127.0.0.1';
 
@@ -57,11 +57,7 @@ const NETWORK = 'regtest';
 const FLOOD_COMMAND = { ping: 'ping', inv1: 'inv', inv50: 'inv' };
 
 function backend() {
-  const hash = Object.keys(require.cache).find((file) =>
-    /bcrypto[\\/]lib[\\/](native|js|node)[\\/]hash256\.js$/.test(file),
-  );
-  const kind = hash ? path.basename(path.dirname(hash)) : 'unknown';
-  return `bcoin ${require('bcoin/package.json').version} Peer, NODE_BACKEND=${process.env.NODE_BACKEND || '(unset)'}, bcrypto hash256: ${kind}`;
+  return `bcoin ${require('bcoin/package.json').version} Peer, NODE_BACKEND=${process.env.NODE_BACKEND || '(unset)'}, bcrypto hash256: ${hash256Backend()}`;
 }
 
 function newPeer(port) {
@@ -164,19 +160,4 @@ function handle(req) {
   }
 }
 
-// Should the parent die, an open socket must not keep this process alive.
-process.on('disconnect', () => process.exit(0));
-process.on('message', (msg) => {
-  const { id, ...req } = msg;
-  if (req.op === 'exit') {
-    process.disconnect();
-    setImmediate(() => process.exit(0));
-    return;
-  }
-  Promise.resolve()
-    .then(() => handle(req))
-    .then(
-      (result) => process.send({ id, result }),
-      (error) => process.send({ id, error: (error && error.stack) || String(error) }),
-    );
-});
+serveRequests(handle);

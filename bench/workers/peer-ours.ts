@@ -25,8 +25,8 @@ import {
   type InfoResult,
   type LoadResult,
   type PeerTransport,
-  serveRequests,
 } from './peer-protocol.js';
+import { serveRequests } from './worker.js';
 
 const HOST = '127.0.0.1';
 const MAGIC = NETWORKS.regtest.magic;

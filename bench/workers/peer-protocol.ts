@@ -108,28 +108,3 @@ export function assertLoopback(host: string): void {
     throw new Error(`benchmark peers are loopback only, got ${host}`);
   }
 }
-
-/**
- * The IPC side of a benchmark worker (see bench/lib/child.ts): `{ id, ...request }` in,
- * `{ id, result }` or `{ id, error }` out; requests may be answered out of order.
- */
-export function serveRequests(handle: (request: { op: string }) => unknown): void {
-  // Should the parent die, a listening server or an open socket must not keep this process alive.
-  process.on('disconnect', () => process.exit(0));
-  process.on('message', (raw) => {
-    const { id, ...request } = raw as { id: number; op: string };
-    if (request.op === 'exit') {
-      // A server still listens: end the process rather than wait for its handles (profiles are
-      // still written on process.exit).
-      process.disconnect();
-      setImmediate(() => process.exit(0));
-      return;
-    }
-    Promise.resolve()
-      .then(() => handle(request))
-      .then(
-        (result) => process.send!({ id, result }),
-        (error: unknown) => process.send!({ id, error: (error as Error).stack ?? String(error) }),
-      );
-  });
-}

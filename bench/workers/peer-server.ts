@@ -29,8 +29,8 @@ import {
   type ServerRequest,
   type ServerStats,
   type SessionResult,
-  serveRequests,
 } from './peer-protocol.js';
+import { serveRequests } from './worker.js';
 
 const HOST = '127.0.0.1';
 const MAGIC = NETWORKS.regtest.magic;

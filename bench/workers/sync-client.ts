@@ -9,7 +9,7 @@ import { HeaderChain } from '../../src/chain/chain.js';
 import { CHAIN_PARAMS } from '../../src/chain/params.js';
 import { HeaderStore } from '../../src/chain/store.js';
 import { createNode } from '../../src/node.js';
-import { serveRequests } from './peer-protocol.js';
+import { serveRequests } from './worker.js';
 
 const BATCH = 2000;
 

@@ -15,7 +15,7 @@ import { decodePayload, encodeMessage, frame } from '../../src/protocol/codec.js
 import { Framer } from '../../src/protocol/framer.js';
 import { MAX_HEADERS_RESULTS, PROTOCOL_VERSION, Services } from '../../src/protocol/limits.js';
 import { NETWORKS } from '../../src/protocol/networks.js';
-import { serveRequests } from './peer-protocol.js';
+import { serveRequests } from './worker.js';
 
 const MAGIC = NETWORKS.regtest.magic;
 let headers: Buffer[] = [];

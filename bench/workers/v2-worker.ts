@@ -19,6 +19,7 @@ import { chunked } from '../lib/frames.js';
 import { Prng } from '../lib/stats.js';
 import type { PassResult } from './protocol.js';
 import type { HandshakeResult, Transport, V2LoadResult, V2Mix, V2WorkerRequest } from './v2-protocol.js';
+import { serveRequests } from './worker.js';
 
 const MAGIC = NETWORKS.regtest.magic;
 const HOST = '127.0.0.1';
@@ -379,15 +380,4 @@ async function handle(req: V2WorkerRequest): Promise<V2LoadResult | PassResult |
   }
 }
 
-process.on('message', (raw) => {
-  const { id, ...req } = raw as { id: number; op: string };
-  if (req.op === 'exit') {
-    listener?.close();
-    process.disconnect();
-    return;
-  }
-  handle(req as V2WorkerRequest).then(
-    (result) => process.send!({ id, result }),
-    (error: unknown) => process.send!({ id, error: (error as Error).stack ?? String(error) }),
-  );
-});
+serveRequests((request) => handle(request as V2WorkerRequest));

@@ -7,17 +7,10 @@
  * commitment as bcoin's chain checks it (createCommitmentHash against getCommitmentHash).
  */
 const fs = require('node:fs');
-const path = require('node:path');
+const { backendName, blockFingerprint, serveRequests, timed } = require('./bcoin-worker.cjs');
 const Block = require('bcoin/lib/primitives/block');
 
-function backendName() {
-  const loaded = Object.keys(require.cache).find((f) => /bcrypto[\\/]lib[\\/](native|js|node)[\\/]hash256\.js$/.test(f));
-  const kind = loaded ? path.basename(path.dirname(loaded)) : 'unknown';
-  return `bcoin ${require('bcoin/package.json').version}, bcrypto hash256 backend: ${kind}`;
-}
-
 const blocks = new Map();
-const rpc = (hash) => Buffer.from(hash).reverse().toString('hex');
 
 function receivePass(raw, expected) {
   const block = Block.fromRaw(raw);
@@ -32,16 +25,6 @@ function receivePass(raw, expected) {
   return { messages: 1, items: block.txs.length, bytes: raw.length, bad };
 }
 
-function timed(inner, pass) {
-  let last;
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  for (let i = 0; i < inner; i++) last = pass();
-  const ms = (performance.now() - start) / inner;
-  const used = process.cpuUsage(cpu);
-  return { ms, cpuMs: (used.user + used.system) / 1e3 / inner, ...last };
-}
-
 function handle(req) {
   switch (req.op) {
     case 'load': {
@@ -50,7 +33,7 @@ function handle(req) {
         const raw = fs.readFileSync(file);
         const block = Block.fromRaw(raw);
         blocks.set(name, { raw, hash: block.hash() });
-        fingerprints[name] = [rpc(block.hash()), ...block.txs.flatMap((t) => [rpc(t.hash()), rpc(t.witnessHash())])].join(',');
+        fingerprints[name] = blockFingerprint(block);
       }
       return { backend: backendName(), fingerprints };
     }
@@ -63,15 +46,4 @@ function handle(req) {
   }
 }
 
-process.on('message', (msg) => {
-  const { id, ...req } = msg;
-  if (req.op === 'exit') {
-    process.disconnect();
-    return;
-  }
-  try {
-    process.send({ id, result: handle(req) });
-  } catch (error) {
-    process.send({ id, error: error.stack || String(error) });
-  }
-});
+serveRequests(handle);

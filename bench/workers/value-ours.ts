@@ -11,14 +11,13 @@ import { fetchMachine } from '../../machines/fetch.js';
 import type { PeerLinkCommand, PeerLinkInput } from '../../machines/peer-link.js';
 import type { RemoteInfo } from '../../machines/peer/types.js';
 import { verifyBlock } from '../../src/protocol/block-verify.js';
-import { decodePayload } from '../../src/protocol/codec.js';
-import { hashToHex } from '../../src/protocol/hash.js';
 import { Services } from '../../src/protocol/limits.js';
-import type { Block } from '../../src/protocol/messages/block.js';
 import { InvType } from '../../src/protocol/messages/inventory.js';
 import { spend } from '../../testkit/blocks.js';
 import type { PassResult } from './protocol.js';
+import { blockFingerprint, decodeBlock } from './block-decode.js';
 import type { BlockLoadResult, ValueRequest } from './value-protocol.js';
+import { serveRequests, timed } from './worker.js';
 
 const blocks = new Map<string, { raw: Buffer; hash: Buffer }>();
 let sent = 0;
@@ -56,22 +55,6 @@ broadcaster.send({ type: 'peer.ready', id: 'p', address: 'bench:8333', remote })
 broadcaster.send({ type: 'BROADCAST', tx });
 const getdata = { type: 'peer.getdata' as const, id: 'p', items: [{ type: InvType.WTX, hash: tx.wtxid }] };
 
-function decode(raw: Buffer): Block {
-  const m = decodePayload('block', raw);
-  if (m.command !== 'block' || 'unknown' in m) throw new Error('not decoded as a block');
-  return m.payload;
-}
-
-function timed(inner: number, pass: () => Omit<PassResult, 'ms' | 'cpuMs'>): PassResult {
-  let last: Omit<PassResult, 'ms' | 'cpuMs'> | undefined;
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  for (let i = 0; i < inner; i++) last = pass();
-  const ms = (performance.now() - start) / inner;
-  const used = process.cpuUsage(cpu);
-  return { ms, cpuMs: (used.user + used.system) / 1e3 / inner, ...last! };
-}
-
 function entry(name: string): { raw: Buffer; hash: Buffer } {
   const found = blocks.get(name);
   if (!found) throw new Error(`unknown block ${name}`);
@@ -84,16 +67,16 @@ function handle(req: ValueRequest): BlockLoadResult | PassResult {
       const fingerprints: Record<string, string> = {};
       for (const { name, file } of req.blocks) {
         const raw = readFileSync(file);
-        const block = decode(raw);
+        const block = decodeBlock(raw);
         blocks.set(name, { raw, hash: Buffer.from(block.hash) });
-        fingerprints[name] = [hashToHex(block.hash), ...block.transactions.flatMap((t) => [hashToHex(t.txid), hashToHex(t.wtxid)])].join(',');
+        fingerprints[name] = blockFingerprint(block);
       }
       return { backend: `src/protocol and machines/, Node ${process.version}`, fingerprints };
     }
     case 'receive': {
       const { raw, hash } = entry(req.block);
       return timed(req.inner, () => {
-        const block = decode(raw);
+        const block = decodeBlock(raw);
         const verdict = verifyBlock(block, { expectedHash: hash });
         return { messages: 1, items: block.transactions.length, bytes: raw.length, bad: verdict.ok ? 0 : 1 };
       });
@@ -103,7 +86,7 @@ function handle(req: ValueRequest): BlockLoadResult | PassResult {
       return timed(req.inner, () => {
         const before = delivered;
         fetcher.send({ type: 'GET_BLOCK', hash });
-        const block = decode(raw);
+        const block = decodeBlock(raw);
         fetcher.send({ type: 'peer.block', id: 'p', block });
         return { messages: 1, items: block.transactions.length, bytes: raw.length, bad: delivered === before + 1 ? 0 : 1 };
       });
@@ -117,15 +100,4 @@ function handle(req: ValueRequest): BlockLoadResult | PassResult {
   }
 }
 
-process.on('message', (raw) => {
-  const { id, ...req } = raw as { id: number; op: string };
-  if (req.op === 'exit') {
-    process.disconnect();
-    return;
-  }
-  try {
-    process.send!({ id, result: handle(req as ValueRequest) });
-  } catch (error) {
-    process.send!({ id, error: (error as Error).stack ?? String(error) });
-  }
-});
+serveRequests((request) => handle(request as ValueRequest));
