@@ -4,6 +4,7 @@
 // No I/O here: the peers are reached through the `peers` link actor (see machines/peer-link.ts).
 import { assertEvent, assign, emit, enqueueActions, type SnapshotFrom, setup } from 'xstate';
 import { type PeerLinkCommand, unprovidedPeerLink } from './peer-link.js';
+import { stripUndefined } from './strip-undefined.js';
 import {
   announcedBack,
   markPropagated,
@@ -247,10 +248,6 @@ export const broadcastMachine = setup({
     },
   },
 });
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
 
 /** The type of the broadcaster machine. */
 export type BroadcastMachine = typeof broadcastMachine;

@@ -3,6 +3,7 @@ import { PROTOCOL_VERSION, Services } from '../../src/protocol/limits.js';
 import { NETWORKS, type NetworkName } from '../../src/protocol/networks.js';
 import { type ProxyEndpoint, routeFor } from '../../src/proxy/config.js';
 import { cryptoNonce } from './messages.js';
+import { stripUndefined } from '../strip-undefined.js';
 import type { BackoffPolicy, PeerOptions, TransportPreference } from './types.js';
 
 /** What callers may pass: everything but the address is optional. */
@@ -93,10 +94,6 @@ function checkProxy(name: string, proxy: ProxyEndpoint | undefined): void {
   if (typeof proxy.host !== 'string' || proxy.host === '' || !Number.isInteger(proxy.port) || proxy.port < 1 || proxy.port > 65535) {
     throw new RangeError(`${name} must be { host, port } with a port from 1 to 65535, got ${JSON.stringify(proxy)}`);
   }
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /**
