@@ -241,6 +241,19 @@ export function markPropagated(state: RelayState, record: BroadcastRecord, id: s
   out.emit({ type: 'propagated', key: record.key, peer: id, address: peer?.address ?? id });
 }
 
+/** The transaction did not propagate within `broadcastTimeout`: it is no longer announced, and stays served to peers that ask. */
+export function expire(record: BroadcastRecord, out: RelayOutbox): void {
+  record.status = 'expired';
+  out.cancelTimers(record.key);
+  out.emit({ type: 'expired', key: record.key, announcedTo: record.announcedTo.length, requestedBy: record.requestedBy.length });
+}
+
+/** Forgets a transaction: no timer of it stays set, and it is served no more. */
+export function forget(state: RelayState, key: string, out: RelayOutbox): void {
+  out.cancelTimers(key);
+  delete state.transactions[key];
+}
+
 /** The oldest transaction that is done (propagated or expired): the one to forget when room is needed. */
 export const oldestFinished = (state: RelayState): BroadcastRecord | undefined =>
   Object.values(state.transactions).find((r) => r.status !== 'pending');
