@@ -1,3 +1,4 @@
+// The peer machine's options: defaults, validation, the backoff schedule, and the input of a one-shot peer.
 import { DEFAULT_USER_AGENT } from '../../src/package-info.js';
 import { PROTOCOL_VERSION, Services } from '../../src/protocol/limits.js';
 import { NETWORKS, type NetworkName } from '../../src/protocol/networks.js';
@@ -47,6 +48,7 @@ export const PROXY_CONNECT_TIMEOUT_MS = 25_000;
 
 const DURATIONS = ['connectTimeoutMs', 'handshakeTimeoutMs', 'pingIntervalMs', 'pingTimeoutMs', 'v2ResponseTimeoutMs'] as const;
 
+/** PeerInput with every default filled in and checked; a value out of range throws a RangeError. */
 export function resolvePeerOptions(input: PeerInput): PeerOptions {
   const network = input.network ?? DEFAULTS.network;
   const options: PeerOptions = {
