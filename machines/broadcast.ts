@@ -4,8 +4,11 @@
 // No I/O here: the peers are reached through the `peers` link actor (see machines/peer-link.ts).
 import { assertEvent, assign, emit, enqueueActions, type SnapshotFrom, setup } from 'xstate';
 import { type PeerLinkCommand, unprovidedPeerLink } from './peer-link.js';
+import { stripUndefined } from './strip-undefined.js';
 import {
   announcedBack,
+  expire,
+  forget,
   markPropagated,
   newRecord,
   oldestFinished,
@@ -123,11 +126,7 @@ export const broadcastMachine = setup({
       assertEvent(event, 'BROADCAST');
       const record = newRecord(event.tx, event.fee ?? null);
       work(context, enqueue, (state, out) => {
-        if (Object.keys(state.transactions).length >= context.options.maxTransactions) {
-          const old = oldestFinished(state)!;
-          out.cancelTimers(old.key);
-          delete state.transactions[old.key];
-        }
+        if (Object.keys(state.transactions).length >= context.options.maxTransactions) forget(state, oldestFinished(state)!.key, out);
         state.transactions[record.key] = record;
         tellPeers(state, context.options, record, Object.values(state.peers), out);
       });
@@ -140,11 +139,7 @@ export const broadcastMachine = setup({
     }),
     forgetTransaction: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'FORGET');
-      work(context, enqueue, (state, out) => {
-        const key = transactionKey(event.txid);
-        out.cancelTimers(key);
-        delete state.transactions[key];
-      });
+      work(context, enqueue, (state, out) => forget(state, transactionKey(event.txid), out));
     }),
     // A peer that is ready hears of every transaction still pending (or watches for it).
     addPeer: enqueueActions(({ context, event, enqueue }) => {
@@ -201,12 +196,7 @@ export const broadcastMachine = setup({
     }),
     expireTransaction: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'broadcast.timeout');
-      work(context, enqueue, (state, out) => {
-        const record = state.transactions[event.key]!;
-        record.status = 'expired';
-        out.cancelTimers(record.key);
-        out.emit({ type: 'expired', key: record.key, announcedTo: record.announcedTo.length, requestedBy: record.requestedBy.length });
-      });
+      work(context, enqueue, (state, out) => expire(state.transactions[event.key]!, out));
     }),
   },
 }).createMachine({
@@ -247,10 +237,6 @@ export const broadcastMachine = setup({
     },
   },
 });
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
 
 /** The type of the broadcaster machine. */
 export type BroadcastMachine = typeof broadcastMachine;

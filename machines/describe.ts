@@ -16,6 +16,7 @@ export interface TransitionInfo {
 
 type StateNodeLike = AnyStateMachine['root'];
 
+/** One transition as TransitionInfo: its key, source, event, guard, targets and actions. */
 export function describeTransition(t: AnyTransitionDefinition): TransitionInfo {
   const source = t.source.id;
   const event = eventLabel(t);

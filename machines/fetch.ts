@@ -5,6 +5,7 @@
 import { assertEvent, assign, emit, enqueueActions, type SnapshotFrom, setup } from 'xstate';
 import type { InvItem } from '../src/protocol/messages/inventory.js';
 import { type PeerLinkCommand, unprovidedPeerLink } from './peer-link.js';
+import { stripUndefined } from './strip-undefined.js';
 import {
   assignRequests,
   blame,
@@ -262,10 +263,6 @@ export const fetchMachine = setup({
     },
   },
 });
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
 
 /** The type of the fetcher machine. */
 export type FetchMachine = typeof fetchMachine;

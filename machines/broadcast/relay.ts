@@ -39,7 +39,7 @@ export function workingCopy(state: RelayState): RelayState {
 export const transactionKey = (txid: Uint8Array): string => hashToHex(txid);
 
 /** The serialisation without witnesses: what Core sends a peer that asks with `MSG_TX`. */
-export function strippedBytes(tx: Transaction): Buffer {
+function strippedBytes(tx: Transaction): Buffer {
   if (!tx.hasWitness) return tx.raw;
   return serializeTransaction({ ...tx, inputs: tx.inputs.map((input) => ({ ...input, witness: [] })) });
 }
@@ -74,7 +74,7 @@ export function feeForRate(feeRate: bigint, vsize: number): bigint {
  * the fee is below the filter's fee for its vsize). Without a known fee the filter cannot be
  * applied and the peer is told: at worst it asks and drops it.
  */
-export const passesFeeFilter = (record: BroadcastRecord, peer: RelayPeer): boolean =>
+const passesFeeFilter = (record: BroadcastRecord, peer: RelayPeer): boolean =>
   record.fee === null || peer.feeFilter <= 0n || record.fee >= feeForRate(peer.feeFilter, record.tx.vsize);
 
 /** The inventory entry that announces `record` to `peer`: by wtxid under BIP339, else by txid. */
@@ -87,7 +87,7 @@ const TX_TYPES: ReadonlySet<number> = new Set([InvType.TX, InvType.WITNESS_TX, I
 export const isTransactionItem = (item: InvItem): boolean => TX_TYPES.has(item.type);
 
 /** Whether an inventory entry names this transaction: by txid (`MSG_TX`, `MSG_WITNESS_TX`) or wtxid (`MSG_WTX`). */
-export const names = (record: BroadcastRecord, item: InvItem): boolean =>
+const names = (record: BroadcastRecord, item: InvItem): boolean =>
   item.type === InvType.WTX
     ? item.hash.equals(record.tx.wtxid)
     : (item.type === InvType.TX || item.type === InvType.WITNESS_TX) && item.hash.equals(record.tx.txid);
@@ -95,7 +95,7 @@ export const names = (record: BroadcastRecord, item: InvItem): boolean =>
 const ref = (peer: Pick<RelayPeer, 'id' | 'address'>): PeerRef => ({ peer: peer.id, address: peer.address });
 
 /** Whether a peer that was not told is connected, so that the transaction could still be seen coming back. */
-export const isObservable = (state: RelayState, record: BroadcastRecord): boolean =>
+const isObservable = (state: RelayState, record: BroadcastRecord): boolean =>
   record.observers.some((id) => id in state.peers);
 
 /**
@@ -239,6 +239,19 @@ export function markPropagated(state: RelayState, record: BroadcastRecord, id: s
   out.cancelTimers(record.key);
   const peer = state.peers[id];
   out.emit({ type: 'propagated', key: record.key, peer: id, address: peer?.address ?? id });
+}
+
+/** The transaction did not propagate within `broadcastTimeout`: it is no longer announced, and stays served to peers that ask. */
+export function expire(record: BroadcastRecord, out: RelayOutbox): void {
+  record.status = 'expired';
+  out.cancelTimers(record.key);
+  out.emit({ type: 'expired', key: record.key, announcedTo: record.announcedTo.length, requestedBy: record.requestedBy.length });
+}
+
+/** Forgets a transaction: no timer of it stays set, and it is served no more. */
+export function forget(state: RelayState, key: string, out: RelayOutbox): void {
+  out.cancelTimers(key);
+  delete state.transactions[key];
 }
 
 /** The oldest transaction that is done (propagated or expired): the one to forget when room is needed. */

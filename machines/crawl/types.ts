@@ -57,6 +57,7 @@ export interface CrawlOptions {
 export type CrawlInput = Partial<Omit<CrawlOptions, 'network' | 'classify'>> &
   Pick<CrawlOptions, 'network' | 'classify'> & { start: CrawlTarget[] };
 
+/** A node the crawl is dialling now, with what it has learnt of it so far. */
 export interface ActiveNode {
   target: CrawlTarget;
   remote: RemoteInfo | null;

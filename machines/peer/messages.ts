@@ -30,6 +30,7 @@ const NONCE_POOL = 256;
 const noncePool = new BigUint64Array(NONCE_POOL);
 let nextNonce = NONCE_POOL;
 
+/** Our `version` for this connection: our options, the address we dialled, and this attempt's nonce. */
 export function versionMessage(context: PeerContext): OutgoingMessage {
   const { options } = context;
   return {
@@ -58,6 +59,7 @@ const ipOrUnspecified = (host: string): string => {
 // Core fills the address fields of its version with zeros when it has nothing to say.
 const isUnspecified = (host: string): boolean => host === '::' || host === '0.0.0.0';
 
+/** What the peer's `version` told us, with the transport and session it came over. */
 export function remoteInfo(v: VersionPayload, transport: 'v1' | 'v2' = 'v1', sessionId: string | null = null): RemoteInfo {
   return {
     version: v.version,
@@ -75,6 +77,7 @@ export function remoteInfo(v: VersionPayload, transport: 'v1' | 'v2' = 'v1', ses
   };
 }
 
+/** The entries of an `addr` message as heard addresses (IPv4 or IPv6 by the host's form). */
 export function heardFromAddr(entries: AddrEntry[]): HeardAddress[] {
   return entries.map((a) => ({
     network: a.host.includes(':') ? 'ipv6' : 'ipv4',
@@ -85,6 +88,7 @@ export function heardFromAddr(entries: AddrEntry[]): HeardAddress[] {
   }));
 }
 
+/** The entries of an `addrv2` message (BIP155) as heard addresses. */
 export function heardFromAddrV2(entries: AddrV2Entry[]): HeardAddress[] {
   return entries.map((a) => ({
     network: a.network,

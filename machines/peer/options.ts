@@ -1,8 +1,10 @@
+// The peer machine's options: defaults, validation, the backoff schedule, and the input of a one-shot peer.
 import { DEFAULT_USER_AGENT } from '../../src/package-info.js';
 import { PROTOCOL_VERSION, Services } from '../../src/protocol/limits.js';
 import { NETWORKS, type NetworkName } from '../../src/protocol/networks.js';
 import { type ProxyEndpoint, routeFor } from '../../src/proxy/config.js';
 import { cryptoNonce } from './messages.js';
+import { stripUndefined } from '../strip-undefined.js';
 import type { BackoffPolicy, PeerOptions, TransportPreference } from './types.js';
 
 /** What callers may pass: everything but the address is optional. */
@@ -46,6 +48,7 @@ export const PROXY_CONNECT_TIMEOUT_MS = 25_000;
 
 const DURATIONS = ['connectTimeoutMs', 'handshakeTimeoutMs', 'pingIntervalMs', 'pingTimeoutMs', 'v2ResponseTimeoutMs'] as const;
 
+/** PeerInput with every default filled in and checked; a value out of range throws a RangeError. */
 export function resolvePeerOptions(input: PeerInput): PeerOptions {
   const network = input.network ?? DEFAULTS.network;
   const options: PeerOptions = {
@@ -93,10 +96,6 @@ function checkProxy(name: string, proxy: ProxyEndpoint | undefined): void {
   if (typeof proxy.host !== 'string' || proxy.host === '' || !Number.isInteger(proxy.port) || proxy.port < 1 || proxy.port > 65535) {
     throw new RangeError(`${name} must be { host, port } with a port from 1 to 65535, got ${JSON.stringify(proxy)}`);
   }
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /**

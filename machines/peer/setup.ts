@@ -39,6 +39,7 @@ const notProvided = (name: string) => () => {
 const isPayloadEvent = (event: PeerEvent): event is PayloadEvent | UnknownPayloadEvent =>
   event.type.startsWith('payload.') && event.type !== 'payload.batch';
 
+/** Everything of the peer chart but the chart itself (machines/peer.ts). */
 export const peerSetup = setup({
   types: {
     context: {} as PeerContext,

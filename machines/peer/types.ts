@@ -223,6 +223,7 @@ export interface PayloadBatchEvent {
   messages: readonly Message[];
 }
 
+/** What the socket actor reports: opened, bytes read, closed, failed, or its send buffer over the bound. */
 export type SocketEvent =
   | { type: 'socket.connected'; localAddress: string; localPort: number }
   | { type: 'socket.data'; chunk: Buffer }
@@ -230,6 +231,7 @@ export type SocketEvent =
   | { type: 'socket.error'; reason: DisconnectReason; message: string }
   | { type: 'socket.overflow'; buffered: number };
 
+/** What the codec actor reports about the stream, beside the messages it decodes. */
 export type CodecEvent =
   /** A message dropped on arrival (bad checksum, invalid command); the stream goes on. */
   | { type: 'codec.dropped'; error: ProtocolError }
@@ -244,6 +246,7 @@ export type CodecEvent =
   /** v2: the peer's version packet is authenticated; the session id (hex) is final. */
   | { type: 'codec.established'; sessionId: string };
 
+/** What the embedder tells the peer machine. */
 export type CommandEvent =
   | { type: 'CONNECT' }
   /** Stop; `reason` says why when it is not the user's choice (default `user-stop`). */

@@ -9,7 +9,7 @@ import type { SyncContext, SyncPeer } from './types.js';
  * and was not asked yet, or it announced a block since it was last asked. A peer that sent
  * invalid headers is never asked again.
  */
-export function isCandidate(peer: SyncPeer, tipHeight: number): boolean {
+function isCandidate(peer: SyncPeer, tipHeight: number): boolean {
   if (peer.status === 'misbehaved') return false;
   return peer.announced || (peer.status === 'idle' && peer.startHeight > tipHeight);
 }

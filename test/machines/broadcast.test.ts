@@ -10,7 +10,8 @@ import { InvType } from '../../src/protocol/messages/inventory.js';
 import type { Transaction } from '../../src/protocol/messages/tx.js';
 import { spend } from '../../testkit/blocks.js';
 import { decodeTxBytes } from '../helpers/chain-vectors.js';
-import { remote, runLinked, transitionRecorder } from './value-harness.js';
+import { remote, runLinked } from './value-harness.js';
+import { transitionRecorder } from './transitions.js';
 
 const recorder = transitionRecorder();
 

@@ -17,7 +17,8 @@ import {
   withBadMerkleRoot,
   withBadWitnessCommitment,
 } from '../../testkit/blocks.js';
-import { LIMITED, remote, runLinked, transitionRecorder } from './value-harness.js';
+import { LIMITED, remote, runLinked } from './value-harness.js';
+import { transitionRecorder } from './transitions.js';
 
 const recorder = transitionRecorder();
 

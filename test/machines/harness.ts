@@ -2,29 +2,19 @@
 // and which transitions it takes.
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeEach, expect } from 'vitest';
-import {
-  type AnyTransitionDefinition,
-  createActor,
-  type InspectionEvent,
-  SimulatedClock,
-  toPromise,
-  waitFor,
-} from 'xstate';
-import { describeTransition } from '../../machines/describe.js';
+import { createActor, SimulatedClock, toPromise, waitFor } from 'xstate';
 import type { PeerInput } from '../../machines/peer/options.js';
 import type { LifecycleState, PeerEmitted, PeerOutput } from '../../machines/peer/types.js';
 import { lifecycleState, type PeerMachine } from '../../machines/peer.js';
 import { createPeerMachine } from '../../src/peer.js';
 import { openHandles, settle } from '../../testkit/handles.js';
+import { transitionRecorder } from './transitions.js';
 
+const recorder = transitionRecorder();
 /** Transition keys taken by every machine run in this test file. */
-export const takenTransitions = new Set<string>();
-
-export const recordTransitions = (event: InspectionEvent): void => {
-  if (event.type !== '@xstate.microstep') return;
-  for (const t of event._transitions as AnyTransitionDefinition[])
-    takenTransitions.add(describeTransition(t).key);
-};
+export const takenTransitions = recorder.taken;
+/** The `inspect` callback that records into takenTransitions. */
+export const recordTransitions = recorder.inspect;
 
 export interface PeerRun {
   actor: ReturnType<typeof createActor<PeerMachine>>;

@@ -1,15 +1,6 @@
 // Runs the fetcher and the broadcaster on a simulated clock with a link that records what they ask
 // of their peers; the tests play the peers by sending link events, and list the transitions taken.
-import {
-  type AnyActorLogic,
-  type AnyStateMachine,
-  type AnyTransitionDefinition,
-  createActor,
-  fromCallback,
-  type InspectionEvent,
-  SimulatedClock,
-} from 'xstate';
-import { describeTransition } from '../../machines/describe.js';
+import { type AnyActorLogic, type AnyStateMachine, createActor, fromCallback, type InspectionEvent, SimulatedClock } from 'xstate';
 import type { PeerLinkCommand, PeerLinkInput } from '../../machines/peer-link.js';
 import type { RemoteInfo } from '../../machines/peer/types.js';
 import { Services } from '../../src/protocol/limits.js';
@@ -36,18 +27,6 @@ export const remote = (fields: Partial<RemoteInfo> = {}): RemoteInfo => ({
   wtxidRelay: true,
   ...fields,
 });
-
-/** Records the transitions taken, by key, for a chart's coverage test. */
-export function transitionRecorder(): { taken: Set<string>; inspect(event: InspectionEvent): void } {
-  const taken = new Set<string>();
-  return {
-    taken,
-    inspect(event) {
-      if (event.type !== '@xstate.microstep') return;
-      for (const t of event._transitions as AnyTransitionDefinition[]) taken.add(describeTransition(t).key);
-    },
-  };
-}
 
 /** A machine with a recording link, started on a simulated clock. */
 export interface LinkedRun<M extends AnyStateMachine, E extends { type: string }> {
