@@ -334,6 +334,13 @@ export function parseEndpoint(text: string, defaultPort: number, what = 'peer'):
   return { host, port: portNumber };
 }
 
+/** `--dns-server` (repeatable), each checked as `host[:port]`; empty when none was given. */
+export function dnsServersOption(values: ParsedArgs['values']): string[] {
+  const servers = (values['dns-server'] as string[] | undefined) ?? [];
+  for (const server of servers) parseEndpoint(server, 53, '--dns-server');
+  return servers;
+}
+
 export const formatEndpoint = ({ host, port }: Endpoint): string =>
   formatHostPort(host, port);
 
