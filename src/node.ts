@@ -20,6 +20,7 @@ import type { HeaderStore, SyncPolicy } from './chain/store.js';
 import { createResolver, type HostResolver } from './dns.js';
 import { type Broadcaster, type BroadcastResult, startBroadcaster } from './broadcast.js';
 import { type BlockFetcher, startBlockFetcher } from './fetch.js';
+import { parseHostPort } from './host-port.js';
 import type { Block } from './protocol/messages/block.js';
 import type { Transaction } from './protocol/messages/tx.js';
 import { createPeerMachine } from './peer.js';
@@ -178,17 +179,9 @@ function fromMessage(id: string, event: PeerMessageEvent): SyncPeerEvent | null 
 /** `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address, with the network's port by default. */
 export function parsePeer(peer: string | { host: string; port?: number }, defaultPort: number): FixedPeer {
   if (typeof peer !== 'string') return { host: peer.host, port: peer.port ?? defaultPort };
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(peer);
-  const [host, port] = bracketed
-    ? [bracketed[1]!, bracketed[2]]
-    : (peer.match(/:/g) ?? []).length > 1
-      ? [peer, undefined]
-      : [peer.split(':')[0]!, peer.split(':')[1]];
-  const number = port === undefined ? defaultPort : Number(port);
-  if (!host || (port !== undefined && !/^\d+$/.test(port)) || number < 1 || number > 65535) {
-    throw new RangeError(`peer ${JSON.stringify(peer)} is not host[:port] with a port from 1 to 65535`);
-  }
-  return { host, port: number };
+  const parsed = parseHostPort(peer, defaultPort);
+  if (!parsed) throw new RangeError(`peer ${JSON.stringify(peer)} is not host[:port] with a port from 1 to 65535`);
+  return parsed;
 }
 
 /** A host name to its addresses (an IP literal as it is); none when it does not resolve. */

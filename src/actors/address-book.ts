@@ -11,6 +11,7 @@ import { saveAddressBook } from '../address-book-file.js';
 import type { BanList } from '../addrman/bans.js';
 import { AddrTokenBucket } from '../addrman/token-bucket.js';
 import { saveBanList } from '../ban-list-file.js';
+import { formatHostPort } from '../host-port.js';
 import { logger } from '../log.js';
 
 const log = logger('address-book');
@@ -39,6 +40,19 @@ export interface AddressBookActorOptions {
   reseedAfterMs?: number;
   /** Clock for the token buckets and reseedAfterMs (milliseconds); default Date.now. */
   now?: () => number;
+}
+
+/**
+ * The pool's `ban` command, for every address-book actor: a host the ban list cannot parse is
+ * logged and skipped, never thrown into the actor.
+ */
+export function banHost(bans: BanList, host: string, durationMs: number): void {
+  log('ban %s for %d ms', host, durationMs);
+  try {
+    bans.ban(host, durationMs);
+  } catch (error) {
+    log('cannot ban %s: %s', host, (error as Error).message);
+  }
 }
 
 /** Least time between two seedings of a pool's book, by default. */
@@ -128,7 +142,7 @@ export const createAddressBookActor = ({
         case 'success': {
           book.markSuccess(command.host, command.port, command.services);
           // A fresh connection gets a fresh bucket: Core keeps one per connection.
-          const key = command.host.includes(':') ? `[${command.host}]:${command.port}` : `${command.host}:${command.port}`;
+          const key = formatHostPort(command.host, command.port);
           buckets.delete(key);
           if (command.getaddrSent) bucketOf(key).getaddrSent();
           return;
@@ -137,12 +151,7 @@ export const createAddressBookActor = ({
           book.markFailure(command.host, command.port);
           return;
         case 'ban':
-          log('ban %s for %d ms', command.host, command.durationMs);
-          try {
-            bans.ban(command.host, command.durationMs);
-          } catch (error) {
-            log('cannot ban %s: %s', command.host, (error as Error).message);
-          }
+          banHost(bans, command.host, command.durationMs);
           return;
         case 'save':
           // Saves run one after another, so an older book never overwrites a newer one.

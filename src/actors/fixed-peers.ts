@@ -3,9 +3,7 @@ import { fromCallback } from 'xstate';
 import type { AddressBookCommand, AddressBookInput, PoolEvent } from '../../machines/pool/types.js';
 import type { BanList } from '../addrman/bans.js';
 import { formatHostPort } from '../host-port.js';
-import { logger } from '../log.js';
-
-const log = logger('address-book');
+import { banHost } from './address-book.js';
 
 /** A peer the user named, by address. */
 export interface FixedPeer {
@@ -62,12 +60,7 @@ export const createFixedPeersActor = ({ peers, bans, retryMs = 5000, now = Date.
           reply({ type: 'book.size', size: known.size });
           return;
         case 'ban':
-          log('ban %s for %d ms', command.host, command.durationMs);
-          try {
-            bans.ban(command.host, command.durationMs);
-          } catch (error) {
-            log('cannot ban %s: %s', command.host, (error as Error).message);
-          }
+          banHost(bans, command.host, command.durationMs);
           return;
         default:
           return;

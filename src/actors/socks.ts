@@ -115,13 +115,17 @@ export function dialThroughProxy(dial: ProxyDial, handlers: ProxyDialHandlers): 
       client.on('error', noop);
     }
   };
-  const fail = (reason: DisconnectReason, message: string): void => {
-    if (settled) return;
+  const abandon = (): boolean => {
+    if (settled) return false;
     settled = true;
     releaseLibrary();
     socket.removeAllListeners();
     socket.on('error', noop);
     socket.destroy();
+    return true;
+  };
+  const fail = (reason: DisconnectReason, message: string): void => {
+    if (!abandon()) return;
     log('%s via %s: %s (%s)', formatHostPort(destination.host, destination.port), proxyName, reason, message);
     handlers.failed(reason, message);
   };
@@ -196,12 +200,7 @@ export function dialThroughProxy(dial: ProxyDial, handlers: ProxyDialHandlers): 
 
   return {
     cancel(): void {
-      if (settled) return;
-      settled = true;
-      releaseLibrary();
-      socket.removeAllListeners();
-      socket.on('error', noop);
-      socket.destroy();
+      abandon();
     },
   };
 }

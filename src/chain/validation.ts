@@ -2,7 +2,7 @@
 import type { ChainErrorCode } from './errors.js';
 import { headerBits, headerTime, headerVersion } from './header.js';
 import { type ChainParams, difficultyAdjustmentInterval, MAX_FUTURE_BLOCK_TIME, MAX_TIMEWARP } from './params.js';
-import { decodeCompact, deriveTarget, encodeCompact } from './target.js';
+import { decodeCompact, encodeCompact } from './target.js';
 
 /**
  * The parent of the header being validated, and what the rules read of its ancestors. The index
@@ -96,9 +96,6 @@ export function minimumVersion(params: ChainParams, height: number): number {
   if (height >= params.bip34Height) return 2;
   return 0;
 }
-
-/** Whether `bits` claim a target Core's `DeriveTarget` accepts on this network. */
-export const validTarget = (params: ChainParams, bits: number): boolean => deriveTarget(bits, params.powLimit) !== null;
 
 /**
  * Core's `ContextualCheckBlockHeader` for the 80 bytes at `at` of `header` on top of `parent`:

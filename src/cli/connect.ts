@@ -15,6 +15,7 @@ import { createPeer, type PeerActor } from '../peer.js';
 import { reachableNetworks, resolvesThroughProxy } from '../proxy/config.js';
 import { seedAddresses } from '../seeds.js';
 import {
+  dnsServersOption,
   type Endpoint,
   formatEndpoint,
   formatOptions,
@@ -102,8 +103,7 @@ export async function runConnect(args: string[], io: CommandIo): Promise<number>
     backoff: { initialMs: integerOption(values, 'backoff') },
     onDisconnect: policy,
   } as const;
-  const servers = (values['dns-server'] as string[] | undefined) ?? [];
-  for (const server of servers) parseEndpoint(server, 53, '--dns-server');
+  const servers = dnsServersOption(values);
   const seeds = (values['dns-seed'] as string[] | undefined) ?? network.dnsSeeds;
   for (const seed of seeds) parseEndpoint(seed, network.defaultPort, '--dns-seed');
 

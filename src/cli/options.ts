@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { formatHostPort } from '../host-port.js';
+import { formatHostPort, parseHostPort } from '../host-port.js';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { DEFAULT_BACKOFF, DEFAULTS } from '../../machines/peer/options.js';
 import type { TransportPreference } from '../../machines/peer/types.js';
@@ -315,23 +315,16 @@ export interface Endpoint {
 
 /** `host`, `host:port`, `[v6]`, `[v6]:port`, or a bare IPv6 address. */
 export function parseEndpoint(text: string, defaultPort: number, what = 'peer'): Endpoint {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
-  let host: string;
-  let port: string | undefined;
-  if (bracketed) [, host = '', port] = bracketed;
-  else if ((text.match(/:/g) ?? []).length > 1) host = text;
-  else [host = '', port] = text.split(':');
-  const portNumber = port === undefined ? defaultPort : Number(port);
-  if (
-    !host ||
-    (port !== undefined && !/^\d+$/.test(port)) ||
-    !Number.isInteger(portNumber) ||
-    portNumber < 1 ||
-    portNumber > 65535
-  ) {
-    throw new UsageError(`${what} ${JSON.stringify(text)} is not host[:port] with a port from 1 to 65535`);
-  }
-  return { host, port: portNumber };
+  const endpoint = parseHostPort(text, defaultPort);
+  if (!endpoint) throw new UsageError(`${what} ${JSON.stringify(text)} is not host[:port] with a port from 1 to 65535`);
+  return endpoint;
+}
+
+/** `--dns-server` (repeatable), each checked as `host[:port]`; empty when none was given. */
+export function dnsServersOption(values: ParsedArgs['values']): string[] {
+  const servers = (values['dns-server'] as string[] | undefined) ?? [];
+  for (const server of servers) parseEndpoint(server, 53, '--dns-server');
+  return servers;
 }
 
 export const formatEndpoint = ({ host, port }: Endpoint): string =>

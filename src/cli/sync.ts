@@ -9,6 +9,7 @@ import { hashToHex } from '../protocol/hash.js';
 import type { CommandIo } from './connect.js';
 import { openInspectorFromArgs } from './inspect.js';
 import {
+  dnsServersOption,
   formatEndpoint,
   formatOptions,
   INSPECT_OPTION,
@@ -74,8 +75,7 @@ export async function runSync(args: string[], io: CommandIo): Promise<number> {
     return EXIT_OK;
   }
   const chosen = networkOption(values);
-  const servers = (values['dns-server'] as string[] | undefined) ?? [];
-  for (const server of servers) parseEndpoint(server, 53, '--dns-server');
+  const servers = dnsServersOption(values);
   const peers = positionals.map((p) => parseEndpoint(p, chosen.defaultPort));
   if (peers.length === 0 && chosen.dnsSeeds.length === 0) {
     throw new UsageError(`${chosen.name} has no DNS seeds: name a peer, e.g. bitcoin-node sync 127.0.0.1:${chosen.defaultPort} --network ${chosen.name}`);

@@ -15,7 +15,8 @@ export function clock(time) {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
 
-function h(tag, attributes = {}, ...children) {
+/** An element with attributes (`class`, `data-*`, or properties) and children; null children are skipped. */
+export function h(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attributes)) {
     if (key === 'class') node.className = value;

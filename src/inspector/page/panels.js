@@ -1,20 +1,8 @@
 // The context panel beside the chart: the selected actor's context, its timers, and the whole
 // context folded.
-/* global document */
 import { hostPort } from './actors.js';
-import { clock } from './event-log.js';
+import { clock, h } from './event-log.js';
 import { formatLeft } from './headline.js';
-
-function h(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (key === 'class') node.className = value;
-    else if (key.startsWith('data-')) node.setAttribute(key, value);
-    else node[key] = value;
-  }
-  for (const child of children) if (child !== null && child !== undefined) node.append(child);
-  return node;
-}
 
 function row(label, value) {
   return [h('dt', {}, label), h('dd', {}, value === null || value === undefined ? '—' : String(value))];
