@@ -12,6 +12,7 @@ import {
   remoteInfo,
   versionMessage,
 } from './messages.js';
+import { canEmitRun, emitRun } from './emit-run.js';
 import { transmit } from './transmit.js';
 import { isPunishedDecodeError } from './undecodable.js';
 import { backoffDelay, type PeerInput } from './options.js';
@@ -24,6 +25,7 @@ import type {
   PeerContext,
   PeerEmitted,
   PeerEvent,
+  PeerMessageEvent,
   PeerOutput,
   PayloadEvent,
   PeerRole,
@@ -257,10 +259,15 @@ export const peerSetup = setup({
       return messageEvent('in', payloadMessage(event));
     }),
     // One event brought the run; the embedder still hears of each message, in order.
-    emitMessagesIn: enqueueActions(({ event, enqueue }) => {
+    emitMessagesIn: enqueueActions(({ event, enqueue, self }) => {
       assertEvent(event, 'payload.batch');
-      for (const message of event.messages) enqueue.emit(messageEvent('in', message));
+      const events = event.messages.map((message) => messageEvent('in', message));
+      // XState's types cannot name an action of the same setup from inside it; `emitRun` is below.
+      if (canEmitRun(self)) enqueue({ type: 'emitRun', params: { events } } as never);
+      else for (const e of events) enqueue.emit(e);
     }),
+    // Named, with the run as its params, so an inspector sees every message it delivers.
+    emitRun: ({ self }, params: { events: readonly PeerMessageEvent[] }) => emitRun(self, params.events),
     emitAddresses: emit(({ event }) => {
       assertEvent(event, ['payload.addr', 'payload.addrv2']);
       return event.type === 'payload.addr'

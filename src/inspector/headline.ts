@@ -91,9 +91,9 @@ function poolHeadline(raw: AnyMachineSnapshot): Headline {
 }
 
 function crawlHeadline(raw: AnyMachineSnapshot): Headline {
-  const snapshot = raw as unknown as { value: string; context: { active: Record<string, unknown>; queue: unknown[]; finished: number; seen: Set<string>; summary: { reachable: number } } };
+  const snapshot = raw as unknown as { value: string; context: { active: Map<string, unknown>; queue: unknown[]; finished: number; seen: Set<string>; summary: { reachable: number } } };
   const { context } = snapshot;
-  const active = Object.keys(context.active).length;
+  const active = context.active.size;
   const state = String(snapshot.value);
   if (state === 'crawling')
     return { state, detail: `${active} dialling, ${context.queue.length} queued, ${context.finished} done`, dueAt: null };

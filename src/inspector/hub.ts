@@ -7,7 +7,7 @@ import { describeTransition } from '../../machines/describe.js';
 import { logger } from '../log.js';
 import { type MachineDefinition, machineDefinition } from './definition.js';
 import type { ActorRecord, InspectorRecord, SnapshotRecord } from './serialise.js';
-import { toRecord } from './serialise.js';
+import { toRecords } from './serialise.js';
 
 const log = logger('inspector');
 
@@ -124,7 +124,7 @@ export class InspectionHub {
       this.pendingTransitions.set(event.actorRef.sessionId, keys.slice(-20));
       return;
     }
-    const record = toRecord(event, {
+    const records = toRecords(event, {
       seq: () => ++this.seq,
       machineKey: (machine) => this.machineKey(machine),
       takeTransitions: (sessionId) => {
@@ -133,7 +133,7 @@ export class InspectionHub {
         return keys;
       },
     });
-    if (record) this.publish(record);
+    for (const record of records) this.publish(record);
   }
 
   private machineKey(machine: AnyStateMachine): string {

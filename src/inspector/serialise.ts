@@ -188,8 +188,28 @@ export interface RecordSource {
   takeTransitions: (sessionId: string) => string[];
 }
 
+/** Turns one XState inspection event into records (none for the kinds the page does not show). */
+export function toRecords(event: InspectionEvent, source: RecordSource): InspectorRecord[] {
+  if (event.type === '@xstate.action') {
+    // A peer delivers a run of messages in one action (machines/peer/emit-run.ts): one record each.
+    const { type, params } = event.action as { type: string; params?: { events?: unknown } };
+    if (type === 'emitRun' && Array.isArray(params?.events)) {
+      const base = { time: Date.now(), sessionId: event.actorRef.sessionId, rootId: event.rootId };
+      return (params.events as { type: string }[]).map((emitted) => ({
+        kind: 'emitted' as const,
+        seq: source.seq(),
+        ...base,
+        eventType: emitted.type,
+        event: summarise(emitted) ?? null,
+      }));
+    }
+  }
+  const record = toRecord(event, source);
+  return record ? [record] : [];
+}
+
 /** Turns one XState inspection event into a record, or null for the kinds the page does not show. */
-export function toRecord(event: InspectionEvent, source: RecordSource): InspectorRecord | null {
+function toRecord(event: InspectionEvent, source: RecordSource): InspectorRecord | null {
   const base = { time: Date.now(), sessionId: event.actorRef.sessionId, rootId: event.rootId };
   switch (event.type) {
     case '@xstate.actor': {

@@ -1,0 +1,95 @@
+// A run of batched messages reaches the embedder through the actor's own emitter in one step: that
+// path must exist in the installed XState, deliver every message in order, and stay visible to the
+// inspector, one record per message.
+import { afterEach, describe, expect, it } from 'vitest';
+import { type AnyActorRef, createActor, setup } from 'xstate';
+import { canEmitRun, emitRun } from '../../machines/peer/emit-run.js';
+import type { PeerEmitted, PeerMessageEvent } from '../../machines/peer/types.js';
+import { InspectionHub } from '../../src/inspector/hub.js';
+import { encodeMessage, type OutgoingMessage } from '../../src/protocol/codec.js';
+import { NETWORKS } from '../../src/protocol/networks.js';
+import { MemoryNetwork, memoryPeerMachine } from '../../testkit/memory-transport/index.js';
+import { startMemoryPeer } from '../../testkit/scripted-peer/index.js';
+
+const MAGIC = NETWORKS.regtest.magic;
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const inv = (n: number): OutgoingMessage => ({ command: 'inv', payload: { items: [{ type: 1, hash: Buffer.alloc(32, n) }] } });
+
+describe('the run emitter', () => {
+  it('is there in the installed XState (an upgrade that moves it fails here, not silently slower)', () => {
+    const actor = createActor(setup({}).createMachine({})).start();
+    cleanups.push(() => actor.stop());
+    expect(canEmitRun(actor)).toBe(true);
+  });
+
+  it('is refused for anything that is not a running actor, with a clear error', () => {
+    const stranger = { id: 'x' } as unknown as AnyActorRef;
+    expect(canEmitRun(stranger)).toBe(false);
+    expect(() => emitRun(stranger, [])).toThrow(/no emitter/);
+  });
+
+  it('delivers after the macrostep, in order, to listeners of the type and to wildcard listeners', () => {
+    const machine = setup({
+      types: { events: {} as { type: 'go'; events: PeerMessageEvent[] }, emitted: {} as PeerMessageEvent },
+      actions: { deliver: ({ event, self }) => emitRun(self, event.events) },
+    }).createMachine({ on: { go: { actions: 'deliver' } } });
+    const actor = createActor(machine).start();
+    cleanups.push(() => actor.stop());
+    const heard: string[] = [];
+    actor.on('message', (e) => heard.push(`message ${e.command}`));
+    actor.on('*', (e) => heard.push(`* ${e.type}`));
+    const events: PeerMessageEvent[] = [
+      { type: 'message', direction: 'in', command: 'verack', payload: {} },
+      { type: 'message', direction: 'in', command: 'sendheaders', payload: {} },
+    ];
+    actor.send({ type: 'go', events });
+    expect(heard).toEqual(['message verack', '* message', 'message sendheaders', '* message']);
+  });
+});
+
+describe('a peer under inspection', () => {
+  it('shows every message of a batched run as its own emitted record, in the order they came', async () => {
+    const network = new MemoryNetwork();
+    const peer = await startMemoryPeer(network, {});
+    cleanups.push(() => peer.close());
+    const hub = new InspectionHub();
+    const records: { kind: string; eventType?: string; event?: Record<string, unknown> }[] = [];
+    hub.attach({
+      write: (message) => {
+        records.push(JSON.parse(message.slice('data: '.length)));
+        return true;
+      },
+      onDrain: () => {},
+    });
+    const actor = createActor(memoryPeerMachine(network), {
+      inspect: hub.inspect,
+      input: { host: '127.0.0.1', port: peer.port, network: 'regtest', transport: 'v1', connectOnStart: true, maxRetries: 0 },
+    });
+    const emitted: PeerEmitted[] = [];
+    actor.on('*', (e) => emitted.push(e as PeerEmitted));
+    actor.start();
+    cleanups.push(() => actor.stop());
+    const conn = await peer.waitForConnection();
+    await until(() => emitted.some((e) => e.type === 'state' && e.state === 'connected'));
+    // One write: the codec reads all five together and hands them over as one run.
+    conn.sendRaw(Buffer.concat([1, 2, 3, 4, 5].map((n) => encodeMessage(MAGIC, inv(n)))));
+    const shownInv = () =>
+      records.filter((r) => r.kind === 'emitted' && r.eventType === 'message' && r.event?.command === 'inv');
+    await until(() => shownInv().length === 5);
+    const heardInv = emitted.filter((e): e is PeerMessageEvent => e.type === 'message' && e.command === 'inv');
+    expect(heardInv.map((e) => (e.command === 'inv' ? e.payload.items[0]!.hash[0] : -1))).toEqual([1, 2, 3, 4, 5]);
+    expect(shownInv()).toHaveLength(5);
+    // They came as one run: a single batch event, not five.
+    const batches = records.filter((r) => r.kind === 'event' && r.eventType === 'payload.batch');
+    expect(batches).toHaveLength(1);
+  });
+});
+
+async function until(predicate: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !predicate(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(predicate()).toBe(true);
+}
