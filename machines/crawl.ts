@@ -26,7 +26,11 @@ export interface CrawlContext {
    * copying it per event would make a crawl quadratic in the nodes it hears of.
    */
   seen: Set<string>;
-  active: Record<string, ActiveNode>;
+  /**
+   * The peers dialling or connected now, by actor id. Mutated in place inside assign, like `seen`:
+   * copying it per event cost every event the concurrency (500 entries, several events a node).
+   */
+  active: Map<string, ActiveNode>;
   nextId: number;
   finished: number;
   summary: CrawlSummary;
@@ -69,59 +73,54 @@ export const crawlMachine = setup({
     addrTimeout: ({ context }) => context.options.addrTimeoutMs,
   },
   guards: {
-    crawlFinished: ({ context }) => context.queue.length === 0 && Object.keys(context.active).length === 0,
-    noActivePeers: ({ context }) => Object.keys(context.active).length === 0,
+    crawlFinished: ({ context }) => context.queue.length === 0 && context.active.size === 0,
+    noActivePeers: ({ context }) => context.active.size === 0,
     isAddressAnswer: ({ event }) => {
       assertEvent(event, 'peer.addresses');
       return event.event.addresses.length > 1;
     },
     isActivePeer: ({ context, event }) => {
       assertEvent(event, 'crawl.addrTimeout');
-      return event.id in context.active;
+      return context.active.has(event.id);
     },
   },
   actions: {
     launchPeers: assign(({ context, spawn, self }) => {
-      const queue = [...context.queue];
-      const active = { ...context.active };
+      const { active } = context;
+      const launching = context.queue.slice(0, Math.max(0, context.options.concurrency - active.size));
       let { nextId } = context;
-      while (queue.length > 0 && Object.keys(active).length < context.options.concurrency) {
-        const target = queue.shift()!;
+      for (const target of launching) {
         const id = `node-${nextId++}`;
         const ref = spawn('peer', {
           id,
           input: { ...oneShotPeerInput(context.options.peer, context.options.network, target), getaddr: true },
         });
         forwardPeerEvents(ref, id, self, HEARD_FROM_PEERS);
-        active[id] = { target, remote: null, rttMs: null, addressesGiven: 0 };
+        active.set(id, { target, remote: null, rttMs: null, addressesGiven: 0 });
       }
-      return { queue, active, nextId };
+      return { queue: launching.length === 0 ? context.queue : context.queue.slice(launching.length), nextId };
     }),
-    recordHandshake: assign({
-      active: ({ context, event }) => {
-        assertEvent(event, 'peer.handshake');
-        const { id, event: e } = event;
-        const node = context.active[id];
-        return node ? { ...context.active, [id]: { ...node, remote: e.remote } } : context.active;
-      },
+    recordHandshake: assign(({ context, event }) => {
+      assertEvent(event, 'peer.handshake');
+      const node = context.active.get(event.id);
+      if (node) context.active.set(event.id, { ...node, remote: event.event.remote });
+      return {};
     }),
     waitForAddresses: enqueueActions(({ event, enqueue }) => {
       assertEvent(event, 'peer.handshake');
       enqueue.raise({ type: 'crawl.addrTimeout', id: event.id }, { id: addrTimerId(event.id), delay: 'addrTimeout' });
     }),
-    recordRtt: assign({
-      active: ({ context, event }) => {
-        assertEvent(event, 'peer.rtt');
-        const { id, event: e } = event;
-        const node = context.active[id];
-        return node ? { ...context.active, [id]: { ...node, rttMs: e.lastMs } } : context.active;
-      },
+    recordRtt: assign(({ context, event }) => {
+      assertEvent(event, 'peer.rtt');
+      const node = context.active.get(event.id);
+      if (node) context.active.set(event.id, { ...node, rttMs: event.event.lastMs });
+      return {};
     }),
     // New addresses join the queue; those the crawl must not dial are recorded at once, with why.
     takeAddresses: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'peer.addresses');
       const { id, event: e } = event;
-      const node = context.active[id];
+      const node = context.active.get(id);
       if (!node) return;
       const queued: CrawlTarget[] = [];
       let unreachable = context.summary.unreachable;
@@ -139,10 +138,10 @@ export const crawlMachine = setup({
           enqueue.emit({ type: 'node', record: record(context, target, { error: verdict }) });
         }
       }
+      context.active.set(id, { ...node, addressesGiven: node.addressesGiven + e.addresses.length });
       enqueue.assign({
-        queue: [...context.queue, ...queued],
+        queue: queued.length === 0 ? context.queue : [...context.queue, ...queued],
         summary: { ...context.summary, unreachable },
-        active: { ...context.active, [id]: { ...node, addressesGiven: node.addressesGiven + e.addresses.length } },
       });
     }),
     stopPeer: enqueueActions(({ event, enqueue }) => {
@@ -152,7 +151,7 @@ export const crawlMachine = setup({
     finishNode: enqueueActions(({ context, event, enqueue }) => {
       assertPeerDone(event);
       const { actorId, output } = event;
-      const node = context.active[actorId];
+      const node = context.active.get(actorId);
       if (!node) return;
       enqueue.cancel(addrTimerId(actorId));
       // A finished child stays among the crawl's children until stopped: let it go.
@@ -172,10 +171,9 @@ export const crawlMachine = setup({
           }
         : { error: output.cause ?? 'unknown' };
       enqueue.emit({ type: 'node', record: record(context, node.target, fields) });
-      const { [actorId]: _done, ...active } = context.active;
+      context.active.delete(actorId);
       const s = context.summary;
       enqueue.assign({
-        active,
         finished: context.finished + 1,
         summary: remote
           ? {
@@ -190,11 +188,11 @@ export const crawlMachine = setup({
     emitProgress: emit(({ context }) => ({
       type: 'progress' as const,
       done: context.finished,
-      active: Object.keys(context.active).length,
+      active: context.active.size,
       queued: context.queue.length,
       heard: context.seen.size,
     })),
-    stopAllPeers: enqueueActions(({ context, enqueue }) => stopPeers(enqueue, Object.keys(context.active))),
+    stopAllPeers: enqueueActions(({ context, enqueue }) => stopPeers(enqueue, [...context.active.keys()])),
     abandonQueue: assign({
       queue: [],
       summary: ({ context }) => ({ ...context.summary, interrupted: true }),
@@ -225,7 +223,7 @@ export const crawlMachine = setup({
       options,
       queue,
       seen,
-      active: {},
+      active: new Map(),
       nextId: 1,
       finished: 0,
       summary: { heard: 0, reachable: 0, unreachable: {}, userAgents: {}, versions: {}, interrupted: false },
