@@ -9,6 +9,7 @@ import { peerMachine } from './peer.js';
 import type { DisconnectReason } from './peer/disconnect.js';
 import { oneShotPeerInput, type PeerInput } from './peer/options.js';
 import type { HeardAddress } from './peer/types.js';
+import { stripUndefined } from './strip-undefined.js';
 import { assertPeerDone, forwardPeerEvents, PEER_DONE, type PeerDoneEvent, type SpawnedPeerEvent, stopPeers } from './spawned-peers.js';
 
 /** A seed to ask: a name (or an address) and the port to dial. */
@@ -178,7 +179,7 @@ export const addressFetchMachine = setup({
 }).createMachine({
   id: 'addressFetch',
   context: ({ input }) => ({
-    options: { concurrency: 3, wanted: Number.POSITIVE_INFINITY, addrTimeoutMs: 30_000, peer: {}, ...input },
+    options: { concurrency: 3, wanted: Number.POSITIVE_INFINITY, addrTimeoutMs: 30_000, peer: {}, ...stripUndefined(input) },
     queue: [...input.seeds],
     active: {},
     nextId: 1,

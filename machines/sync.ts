@@ -4,6 +4,7 @@
 // ./sync/setup.ts. No I/O here: the store and the chain live in an invoked actor supplied by name
 // (src/actors/chain.ts), and peers are reached through what the machine emits (`send`, `disconnect`).
 import type { SnapshotFrom } from 'xstate';
+import { stripUndefined } from './strip-undefined.js';
 import { syncSetup } from './sync/setup.js';
 
 /** Defaults: Core's two minutes for a `getheaders` to be answered (HEADERS_RESPONSE_TIME). */
@@ -13,7 +14,7 @@ export const SYNC_DEFAULTS = { requestTimeoutMs: 120_000 } as const;
 export const syncMachine = syncSetup.createMachine({
   id: 'sync',
   context: ({ input }) => ({
-    options: { ...SYNC_DEFAULTS, ...input },
+    options: { ...SYNC_DEFAULTS, ...stripUndefined(input) },
     peers: {},
     syncPeer: null,
     tip: null,
