@@ -4,7 +4,7 @@ import { BlockFetchError, startBlockFetcher } from '../fetch.js';
 import { blockToJson } from '../protocol/json.js';
 import type { CommandIo } from './connect.js';
 import { peerInputFromArgs } from './connect.js';
-import { formatOptions, integerOption, networkOption, PEER_OPTIONS, parseCommandLine } from './options.js';
+import { dnsServersOption, formatOptions, integerOption, networkOption, PEER_OPTIONS, parseCommandLine } from './options.js';
 import { openPeers } from './peer-source.js';
 import { progressLine } from './value-output.js';
 import { onStopSignal } from './stop-signals.js';
@@ -49,7 +49,7 @@ export async function runBlock(args: string[], io: CommandIo): Promise<number> {
     network,
     peer: peerInputFromArgs(values),
     maxRetries: integerOption(values, 'max-retries'),
-    dnsServers: (values['dns-server'] as string[] | undefined) ?? [],
+    dnsServers: dnsServersOption(values),
     targetOutbound: 4,
   });
   const note = (address: string, what: string): void => {

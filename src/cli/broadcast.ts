@@ -8,7 +8,7 @@ import { Services } from '../protocol/limits.js';
 import type { Transaction } from '../protocol/messages/tx.js';
 import type { CommandIo } from './connect.js';
 import { peerInputFromArgs } from './connect.js';
-import { formatOptions, integerOption, networkOption, PEER_OPTIONS, parseCommandLine } from './options.js';
+import { dnsServersOption, formatOptions, integerOption, networkOption, PEER_OPTIONS, parseCommandLine } from './options.js';
 import { openPeers } from './peer-source.js';
 import { onStopSignal } from './stop-signals.js';
 import { EXIT_GAVE_UP, EXIT_OK, EXIT_USAGE, UsageError } from './usage-error.js';
@@ -161,7 +161,7 @@ export async function runBroadcast(args: string[], io: CommandIo & { stdin: Node
     // or a node asks for the transaction without them (MSG_TX) and cannot check its signatures.
     peer: { ...peerInputFromArgs(values), relay: true, services: Services.WITNESS },
     maxRetries: integerOption(values, 'max-retries'),
-    dnsServers: (values['dns-server'] as string[] | undefined) ?? [],
+    dnsServers: dnsServersOption(values),
     targetOutbound: 8,
   });
   opened.onPeerEvent((address, event) => {

@@ -17,6 +17,7 @@ import { seedAddresses } from '../seeds.js';
 import type { CommandIo } from './connect.js';
 import { openInspectorFromArgs } from './inspect.js';
 import {
+  dnsServersOption,
   formatOptions,
   INSPECT_OPTION,
   INSPECT_OPTIONAL_VALUE,
@@ -165,7 +166,7 @@ export async function runCrawl(args: string[], io: CommandIo): Promise<number> {
   const maxNodes = integerOption(values, 'max-nodes');
   if (concurrency < 1) throw new UsageError('--concurrency must be at least 1');
   const quiet = Boolean(values.json);
-  const servers = (values['dns-server'] as string[] | undefined) ?? [];
+  const servers = dnsServersOption(values);
   const resolve = createResolver({ servers });
   const proxies = proxyOptions(values);
   const peer = {

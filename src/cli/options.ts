@@ -320,10 +320,16 @@ export function parseEndpoint(text: string, defaultPort: number, what = 'peer'):
   return endpoint;
 }
 
-/** `--dns-server` (repeatable), each checked as `host[:port]`; empty when none was given. */
+/**
+ * `--dns-server` (repeatable), each an IP address with an optional port (`1.1.1.1`, `[::1]:5353`);
+ * empty when none was given. A name is refused: the resolver would need a resolver to reach it.
+ */
 export function dnsServersOption(values: ParsedArgs['values']): string[] {
   const servers = (values['dns-server'] as string[] | undefined) ?? [];
-  for (const server of servers) parseEndpoint(server, 53, '--dns-server');
+  for (const server of servers) {
+    const { host } = parseEndpoint(server, 53, '--dns-server');
+    if (!isIP(host)) throw new UsageError(`--dns-server ${JSON.stringify(server)} must be an IP address, with an optional :port`);
+  }
   return servers;
 }
 

@@ -15,6 +15,9 @@ describe('bitcoin-node options', () => {
     [['listen', '--max-inbound', '-5'], '--max-inbound must be a whole number from 0 to 100,000, got "-5"'],
     [['connect', '127.0.0.1', '--network'], '--network needs a value'],
     [['connect', '127.0.0.1', '--json=yes'], '--json takes no value'],
+    [['crawl', '127.0.0.1', '--dns-server', 'localhost'], '--dns-server "localhost" must be an IP address, with an optional :port'],
+    [['block', '00'.repeat(32), '--dns-server', 'ns.example:53'], '--dns-server "ns.example:53" must be an IP address, with an optional :port'],
+    [['crawl', '127.0.0.1', '--dns-server', '1.2.3.4:0'], '--dns-server "1.2.3.4:0" is not host[:port] with a port from 1 to 65535'],
     [['decode', 'zzzz'], 'the frame must be hex (0-9, a-f), and "zzzz" is not'],
     [['decode', 'abc'], 'the frame has 3 hex digits; whole bytes need an even number'],
   ])('%j → exit 64: %s', async (args, message) => {
