@@ -78,7 +78,7 @@ export const PEER_OPTIONS = {
   'dns-server': {
     type: 'string',
     multiple: true,
-    hint: 'host[:port]',
+    hint: 'ip[:port]',
     help: 'resolve names through this DNS server (repeatable); default: the system resolver',
   },
   json: { type: 'boolean', default: false, help: 'JSON Lines on stdout instead of human output' },
