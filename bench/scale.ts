@@ -11,6 +11,7 @@
  * BENCH_SCALE_WINDOW_S=10       seconds of pinging watched per N
  * BENCH_SCALE_SHARED=1          also run the largest N with one machine shared by all peers
  */
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +29,10 @@ import type {
 import { targetsTable } from './lib/report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
 const TSX = ['--import', 'tsx'];
+/** BENCH_SCALE_FROM=src: the clients run src/ through tsx instead of the built package. */
+const FROM_SRC = process.env.BENCH_SCALE_FROM === 'src';
 
 const parseList = (text: string | undefined, fallback: number[]): number[] =>
   text
@@ -234,6 +238,11 @@ function healthy(r: Run): boolean {
 }
 
 async function run(ctx: BenchContext): Promise<ModuleReport> {
+  if (!FROM_SRC) {
+    // The clients load the built package, as embedders do: build it from the src/ being measured.
+    ctx.log('building dist/ (tsc -p tsconfig.build.json)');
+    execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  }
   const fd = planFdLimit();
   ctx.log(
     `open files: hard limit ${limitText(fd.hardBefore)}; children run with ${limitText(fd.effective)} (${fd.raisedHard ? 'raised the hard limit' : `ulimit -n ${WANTED_FD_LIMIT} refused above the hard limit, so the hard limit`})`,
@@ -409,11 +418,11 @@ async function run(ctx: BenchContext): Promise<ModuleReport> {
     tables: [memTable, loadTable, targetTable],
     targets,
     notes: [
-      `Client: one fresh \`node --import tsx --expose-gc\` process per N running N actors from startPeer({ host: 127.${SECOND_OCTET}.x.y, port, network: 'regtest', connectOnStart: true, pingIntervalMs: ${PING_INTERVAL_MS}, maxRetries: 0, transport: 'v1' }) — the real peer machine with the TCP socket and codec actors — started together; one listener function shared by all actors counts lifecycle, disconnect and rtt events. Per-peer figures are (after − before) / connected peers, measured in that same process after a full GC (global.gc × 3).`,
+      `Client: one fresh \`node --import tsx --expose-gc\` process per N running N actors from ${FROM_SRC ? 'src/ through tsx (BENCH_SCALE_FROM=src)' : 'the built package (dist/, built by this module first), as an embedder runs it; through tsx, esbuild\'s keepNames adds about 3 KB of heap a peer (BENCH_SCALE_FROM=src measures that)'}: startPeer({ host: 127.${SECOND_OCTET}.x.y, port, network: 'regtest', connectOnStart: true, pingIntervalMs: ${PING_INTERVAL_MS}, maxRetries: 0, transport: 'v1' }) — the real peer machine with the TCP socket and codec actors — started together; one listener function shared by all actors counts lifecycle, disconnect and rtt events. Per-peer figures are (after − before) / connected peers, measured in that same process after a full GC (global.gc × 3).`,
       `Hosts: ${hostProcs} separate process(es) per N (workers/scale-hosts.ts), each listening on its share of 127.${SECOND_OCTET}.0.0/16 at one port (${runs[0]?.port ?? FIRST_PORT}), one address per peer, answering version + verack, pong and an empty addr with our codec — no scripted-peer bookkeeping, so the host side stays cheap.`,
       `Sequence per N: connect all (timeout ${CONNECT_TIMEOUT_MS / 1e3} s) → ${SETTLE_MS / 1e3} s settle → full GC → memory → ${WINDOW_MS / 1e3} s window (event-loop delay, ELU, CPU, pongs, RTT) → STOP all → check every actor is done → drop, GC, memory again; host-side connections are checked to reach 0.`,
       `Open files: each connection is one fd in the client and one in a host process, plus one listener per host. Children are spawned as \`/bin/sh -c '${fd.prelude}; exec node …'\`; the hard limit here was ${limitText(fd.hardBefore)} and the children ran with ${limitText(fd.effective)}${fd.raisedHard ? ' (hard limit raised, running as root)' : ` (raising the hard limit to ${WANTED_FD_LIMIT.toLocaleString('en')} was refused: no CAP_SYS_RESOURCE)`}. That allows up to ${limitText(fd.effective - FD_RESERVE)} peers in one client process and ${limitText(Math.floor((fd.effective - FD_RESERVE) / 2))} hosts per host process.`,
-      'Env: BENCH_SCALE_N (comma-separated N list), BENCH_SCALE_WINDOW_S (window length), BENCH_SCALE_SHARED=1 (also the largest N with one createPeerMachine() shared by all peers).',
+      'Env: BENCH_SCALE_N (comma-separated N list), BENCH_SCALE_WINDOW_S (window length), BENCH_SCALE_SHARED=1 (also the largest N with one createPeerMachine() shared by all peers), BENCH_SCALE_FROM=src (the clients run src/ through tsx).',
     ],
   };
 }

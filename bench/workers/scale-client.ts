@@ -7,7 +7,7 @@
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { PeerEmitted } from '../../machines/peer/types.js';
-import { createPeerMachine, type PeerActor, startPeer } from '../../src/peer.js';
+import type { PeerActor } from '../../src/peer.js';
 import { median } from '../lib/stats.js';
 import { fdLimits, fullGc, hostAddress, openFds, serve, sleep } from './scale-ipc.js';
 import type {
@@ -17,6 +17,16 @@ import type {
   ScaleMeasureResult,
   ScaleStopResult,
 } from './scale-protocol.js';
+
+/**
+ * The peer as an embedder runs it: the built package (dist/, which bench/scale.ts builds first).
+ * Through tsx each peer would carry about 3 KB more heap (esbuild's keepNames turns named closures
+ * into dictionary-mode functions). BENCH_SCALE_FROM=src measures src/ through tsx instead.
+ */
+const FROM_SRC = process.env.BENCH_SCALE_FROM === 'src';
+const { createPeerMachine, startPeer } = (await import(
+  FROM_SRC ? '../../src/peer.js' : '../../dist/src/peer.js'
+)) as typeof import('../../src/peer.js');
 
 /** Event-loop delay is sampled by a timer firing this often; its own period is taken off every sample. */
 const RESOLUTION_MS = 10;
