@@ -136,6 +136,8 @@ export const frameCodec = fromCallback<CodecCommand, CodecInput>(({ input, sendB
       // frame (v2: after the peer's key). Before that it waits, in order.
       if (wire.canFrame && queued.length === 0) write(wire.frame(command.command, command.payload));
       else if (queued.length < MAX_QUEUED) queued.push({ command: command.command, payload: command.payload });
+      // The chart sends only its version before the v2 session exists, so this would be a new path.
+      else log('v2 handshake not done: %s dropped, %d already waiting', command.command, MAX_QUEUED);
       return;
     }
     if (broken) return;
