@@ -80,6 +80,20 @@ function census(file: string): Census {
   return { kinds, classes };
 }
 
+/** What the second census holds more than the first, per peer added, largest `by` first. */
+function perPeer(
+  before: Map<string, [number, number]>,
+  after: Map<string, [number, number]>,
+  by: 'first' | 'second' = 'second',
+): { key: string; first: number; second: number }[] {
+  return [...after]
+    .map(([key, [first, second]]) => {
+      const [firstBefore, secondBefore] = before.get(key) ?? [0, 0];
+      return { key, first: (first - firstBefore) / N, second: (second - secondBefore) / N };
+    })
+    .sort((x, y) => y[by] - x[by]);
+}
+
 async function connect(port: number, count: number, into: Peer[]): Promise<void> {
   let connected = 0;
   await new Promise<void>((resolve, reject) => {
@@ -111,21 +125,14 @@ try {
   const [a, b] = [census(files[0]!), census(files[1]!)];
   console.log(`${FROM_SRC ? 'src/ through tsx' : 'dist/'}: heap per peer ${((heapB - heapA) / N / 1024).toFixed(2)} KB (heapUsed, ${N} → ${2 * N} peers)\n`);
   console.log('bytes/peer  objects/peer  kind');
-  const rows = [...b.kinds].map(([k, [count, bytes]]) => {
-    const [countA, bytesA] = a.kinds.get(k) ?? [0, 0];
-    return { k, bytes: (bytes - bytesA) / N, count: (count - countA) / N };
-  });
-  for (const r of rows.filter((r) => r.bytes >= 8).sort((x, y) => y.bytes - x.bytes).slice(0, 40)) {
-    console.log(`${r.bytes.toFixed(0).padStart(10)}  ${r.count.toFixed(2).padStart(12)}  ${r.k}`);
+  const kinds = perPeer(a.kinds, b.kinds);
+  for (const r of kinds.filter((r) => r.second >= 8).slice(0, 40)) {
+    console.log(`${r.second.toFixed(0).padStart(10)}  ${r.first.toFixed(2).padStart(12)}  ${r.key}`);
   }
-  console.log(`${rows.reduce((sum, r) => sum + r.bytes, 0).toFixed(0).padStart(10)}  in all\n`);
+  console.log(`${kinds.reduce((sum, r) => sum + r.second, 0).toFixed(0).padStart(10)}  in all\n`);
   console.log('hidden classes/peer  objects/peer  objects with a hidden class of their own, by what they hold');
-  const classes = [...b.classes].map(([k, [maps, objects]]) => {
-    const [mapsA, objectsA] = a.classes.get(k) ?? [0, 0];
-    return { k, maps: (maps - mapsA) / N, objects: (objects - objectsA) / N };
-  });
-  for (const c of classes.filter((c) => c.maps >= 0.5).sort((x, y) => y.maps - x.maps).slice(0, 15)) {
-    console.log(`${c.maps.toFixed(2).padStart(19)}  ${c.objects.toFixed(2).padStart(12)}  ${c.k}`);
+  for (const r of perPeer(a.classes, b.classes, 'first').filter((r) => r.first >= 0.5).slice(0, 15)) {
+    console.log(`${r.first.toFixed(2).padStart(19)}  ${r.second.toFixed(2).padStart(12)}  ${r.key}`);
   }
 } finally {
   for (const file of files) rmSync(file, { force: true });
