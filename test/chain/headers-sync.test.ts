@@ -6,7 +6,8 @@ import { headerHash } from '../../src/chain/header.js';
 import { HeadersSync, type HeadersSyncOptions, type SyncStep } from '../../src/chain/headers-sync.js';
 import { CHAIN_PARAMS, chainParams } from '../../src/chain/params.js';
 import { genesisTip, mineChain, mineHeader, type Tip } from '../../testkit/chain/mine.js';
-import { PeerChain } from './peer-chain.js';
+import { NETWORKS } from '../../src/protocol/networks.js';
+import { HeaderServer } from '../../testkit/scripted-peer/headers.js';
 
 const regtest = CHAIN_PARAMS.regtest;
 const T0 = regtest.genesisHeader.readUInt32LE(68);
@@ -23,12 +24,15 @@ const syncOptions = (extra: HeadersSyncOptions = {}): HeadersSyncOptions => ({
   ...extra,
 });
 
+/** A peer serving `headers`, a chain on regtest's genesis (every chain here builds on it), `PER_MESSAGE` at a time. */
+const peerWith = (headers: readonly Buffer[]): HeaderServer => new HeaderServer(NETWORKS.regtest, headers, PER_MESSAGE);
+
 /** Runs the sync against `peer` until it stops asking; returns every step. */
-function run(sync: HeadersSync, peer: { getheaders(locator: readonly Buffer[]): Buffer[] }, limit = 1000): SyncStep[] {
+function run(sync: HeadersSync, peer: HeaderServer, limit = 1000): SyncStep[] {
   const steps: SyncStep[] = [];
   let next = sync.start();
   for (let i = 0; i < limit && next.type === 'getheaders'; i++) {
-    const step = sync.receive(peer.getheaders(next.locator));
+    const step = sync.receive(peer.answer(next.locator));
     steps.push(step);
     next = step.next;
   }
@@ -39,7 +43,7 @@ describe('HeadersSync: a plain sync', () => {
   it('asks again after each full message, stores everything, and ends caught up', () => {
     const chain = new HeaderChain(regtest, { now: () => NOW });
     const { headers, tip } = mineChain(regtest, genesisTip(regtest), 450);
-    const steps = run(new HeadersSync(chain, syncOptions()), new PeerChain(regtest, headers, PER_MESSAGE));
+    const steps = run(new HeadersSync(chain, syncOptions()), peerWith(headers));
     expect(steps.map((s) => s.next.type)).toEqual(['getheaders', 'getheaders', 'caught-up']);
     expect(steps.every((s) => s.phase === 'normal')).toBe(true);
     expect(steps.reduce((n, s) => n + (s.accepted?.added.length ?? 0), 0)).toBe(450);
@@ -53,7 +57,7 @@ describe('HeadersSync: a plain sync', () => {
     const sync = new HeadersSync(chain, syncOptions());
     const start = sync.start();
     expect(start.type === 'getheaders' && start.locator[0]!.equals(headerHash(headers[28]!))).toBe(true);
-    const step = sync.receive(new PeerChain(regtest, headers, PER_MESSAGE).getheaders(start.type === 'getheaders' ? start.locator : []));
+    const step = sync.receive(peerWith(headers).answer(start.type === 'getheaders' ? start.locator : []));
     expect(step.next.type).toBe('caught-up');
     expect(step.accepted?.duplicates).toBe(1);
     expect(sync.receive([]).next.type).toBe('caught-up');
@@ -67,12 +71,12 @@ describe('HeadersSync: presync and redownload (regtest with a minimum chain work
   it('validates a low-work chain without storing it, then redownloads and stores it once it has enough work', () => {
     const chain = new HeaderChain(params, { now: () => NOW });
     const sync = new HeadersSync(chain, syncOptions());
-    const peer = new PeerChain(params, peerHeaders, PER_MESSAGE);
+    const peer = peerWith(peerHeaders);
     const sizes: number[] = [];
     const phases: string[] = [];
     let next = sync.start();
     while (next.type === 'getheaders') {
-      const step = sync.receive(peer.getheaders(next.locator));
+      const step = sync.receive(peer.answer(next.locator));
       phases.push(step.phase);
       sizes.push(chain.size);
       if (step.phase === 'presync') expect(sync.stats().buffered).toBe(0);
@@ -92,12 +96,12 @@ describe('HeadersSync: presync and redownload (regtest with a minimum chain work
   it('keeps the stored chain untouched and holds no headers for a long chain of cheap headers below the threshold', () => {
     const chain = new HeaderChain(params, { now: () => NOW });
     const sync = new HeadersSync(chain, syncOptions());
-    const cheap = new PeerChain(params, peerHeaders.slice(0, 2800), PER_MESSAGE);
+    const cheap = peerWith(peerHeaders.slice(0, 2800));
     let next = sync.start();
     let maxCommitments = 0;
     let steps = 0;
     while (next.type === 'getheaders') {
-      const step = sync.receive(cheap.getheaders(next.locator));
+      const step = sync.receive(cheap.answer(next.locator));
       const stats = sync.stats();
       maxCommitments = Math.max(maxCommitments, stats.commitments);
       expect(stats.buffered).toBe(0);
@@ -116,12 +120,12 @@ describe('HeadersSync: presync and redownload (regtest with a minimum chain work
     const other = mineChain(params, genesisTip(params), 3500, { tag: 2 }).headers;
     const chain = new HeaderChain(params, { now: () => NOW });
     const sync = new HeadersSync(chain, syncOptions());
-    const first = new PeerChain(params, peerHeaders, PER_MESSAGE);
-    const second = new PeerChain(params, other, PER_MESSAGE);
+    const first = peerWith(peerHeaders);
+    const second = peerWith(other);
     let next = sync.start();
     let last: SyncStep | null = null;
     while (next.type === 'getheaders') {
-      last = sync.receive((sync.phase === 'redownload' ? second : first).getheaders(next.locator));
+      last = sync.receive((sync.phase === 'redownload' ? second : first).answer(next.locator));
       next = last.next;
     }
     expect(next.type).toBe('misbehaving');
@@ -147,11 +151,11 @@ describe('HeadersSync: presync and redownload (regtest with a minimum chain work
     let now = T0 - 7200 + 200; // bound: 6 × 200 s / 50 = 24 commitments, about 1,200 headers
     const chain = new HeaderChain(params, { now: () => now });
     const sync = new HeadersSync(chain, syncOptions({ now: () => now }));
-    const peer = new PeerChain(params, dense, PER_MESSAGE);
+    const peer = peerWith(dense);
     let next = sync.start();
     let steps = 0;
     while (next.type === 'getheaders') {
-      next = sync.receive(peer.getheaders(next.locator)).next;
+      next = sync.receive(peer.answer(next.locator)).next;
       now = T0 + 100_000;
       steps++;
     }
