@@ -34,6 +34,7 @@ import {
 } from '../../testkit/endurance.js';
 import { testScope } from '../machines/harness.js';
 import { settle } from '../../testkit/handles.js';
+import { seededRandom } from '../../testkit/random.js';
 
 const PING_TIMEOUT_MS = 20 * 60_000;
 const HANDSHAKE_TIMEOUT_MS = 60_000;
@@ -121,20 +122,9 @@ function repeat<T>(item: T, times: number): T[] {
 const growth = (from: MemoryFigures, to: MemoryFigures): string =>
   `heap ${mb(to.heap - from.heap)}, buffers ${mb(to.buffers - from.buffers)}`;
 
-/** A small seeded generator, so that every run sends the same addresses. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function addrFrame(count: number, seed: number): Buffer {
-  const random = prng(seed);
+  // Seeded, so that every run sends the same addresses.
+  const random = seededRandom(seed);
   const byte = (): number => Math.floor(random() * 256);
   const addresses: AddrEntry[] = Array.from({ length: count }, () => ({
     time: 1_700_000_000 + Math.floor(random() * 1_000_000),
