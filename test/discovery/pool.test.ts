@@ -11,6 +11,7 @@ import type { NetAddr } from '../../src/addrman/netaddr.js';
 import { netGroup } from '../../src/addrman/netgroup.js';
 import { createPool } from '../../src/pool.js';
 import { sha256d } from '../../src/protocol/hash.js';
+import { pollUntil } from '../../testkit/poll-until.js';
 import { type LocalNetwork, startLocalNetwork } from '../peers/local-network.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -57,13 +58,7 @@ const connected = (pool: Actor<PoolMachine>): string[] =>
     .filter((p) => p.state === 'connected')
     .map((p) => `${p.host}:${p.port}`);
 
-async function until(what: string, test: () => boolean, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (what: string, test: () => boolean, timeoutMs = 8000): Promise<void> => pollUntil(what, test, timeoutMs);
 
 describe('pool', () => {
   it('fills its target from the book, with distinct addresses, and keeps it while hosts die and come back', async () => {

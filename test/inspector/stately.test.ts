@@ -9,6 +9,7 @@ import { WebSocket } from 'ws';
 import { type StatelyInspector, startStatelyInspector } from '../../src/inspector/stately.js';
 import { createPeer } from '../../src/peer.js';
 import { type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
+import { pollUntil } from '../../testkit/poll-until.js';
 import { accepts, fetchText } from './support.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -44,14 +45,6 @@ function client(
     socket.once('error', reject);
     cleanups.push(() => socket.terminate());
   });
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe("the Stately inspector bridge", () => {
@@ -112,7 +105,7 @@ describe("the Stately inspector bridge", () => {
     actor.start();
     cleanups.push(() => actor.stop());
     await peer.waitFor('verack');
-    await until(() => page.messages.some((m) => m.type === '@xstate.snapshot') && watcher.messages.some((m) => m.type === '@xstate.snapshot'), 'snapshots on both');
+    await pollUntil('snapshots on both', () => page.messages.some((m) => m.type === '@xstate.snapshot') && watcher.messages.some((m) => m.type === '@xstate.snapshot'), 5000, 20);
     for (const { messages } of [page, watcher]) {
       expect(JSON.stringify(messages)).not.toContain('hacked');
       expect(messages.every((m) => typeof m._version === 'string')).toBe(true);
@@ -130,9 +123,11 @@ describe("the Stately inspector bridge", () => {
     actor.start();
     cleanups.push(() => actor.stop());
     await peer.waitFor('verack');
-    await until(
-      () => messages.some((m) => m.type === '@xstate.snapshot' && JSON.stringify(m.snapshot).includes('"connected"')),
+    await pollUntil(
       'a connected snapshot',
+      () => messages.some((m) => m.type === '@xstate.snapshot' && JSON.stringify(m.snapshot).includes('"connected"')),
+      5000,
+      20,
     );
     const registered = messages.find((m) => m.type === '@xstate.actor' && m.name === 'peer');
     expect(registered).toMatchObject({ _version: expect.any(String), sessionId: expect.any(String) });

@@ -15,6 +15,7 @@ import { reachableNetworks } from '../../src/proxy/config.js';
 import { seedAddresses } from '../../src/seeds.js';
 import { type ScriptedPeer, type ScriptedPeerOptions, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
 import { startSocksProxy, type TestSocksProxy } from '../../testkit/socks-proxy.js';
+import { pollUntil } from '../../testkit/poll-until.js';
 import { startDnsStandIn } from '../peers/dns-stand-in.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -38,13 +39,7 @@ async function proxy(): Promise<TestSocksProxy> {
   return p;
 }
 
-async function until(what: string, test: () => boolean, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (what: string, test: () => boolean, timeoutMs = 8000): Promise<void> => pollUntil(what, test, timeoutMs);
 
 describe('the pool through a proxy', () => {
   it('dials onion addresses from its book through the proxy, as domain names, and IP ones too', async () => {

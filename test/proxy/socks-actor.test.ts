@@ -1,6 +1,5 @@
 // The socket actor through a SOCKS5 proxy (testkit/socks-proxy.ts on loopback), under the real peer
 // machine: the handshake, stream isolation, names sent as names, every failure typed, nothing left.
-import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { PROXY_CONNECT_TIMEOUT_MS, type PeerInput } from '../../machines/peer/options.js';
 import { peerMachine } from '../../machines/peer.js';
@@ -11,6 +10,7 @@ import { formatAddress as formatAddrV2 } from '../../src/protocol/messages/addrv
 import { SOCKS5_REPLIES } from '../../src/proxy/socks-reply.js';
 import { type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
 import { type SocksProxyOptions, startSocksProxy, type TestSocksProxy } from '../../testkit/socks-proxy.js';
+import { pollUntil } from '../../testkit/poll-until.js';
 import { type PeerRun, runPeer, testScope } from '../machines/harness.js';
 
 const { cleanups, expectNoNewHandles } = testScope();
@@ -56,15 +56,6 @@ function run(input: Omit<PeerInput, 'host'> & { host?: string }, machine?: typeo
     r.actor.stop();
   });
   return r;
-}
-
-/** Waits (bounded in real time) until `condition` holds. */
-async function until(condition: () => boolean): Promise<void> {
-  const guard = Date.now() + 5000;
-  while (!condition()) {
-    if (Date.now() > guard) throw new Error('condition not met within 5 s');
-    await delay(5);
-  }
 }
 
 async function expectNothingLeft(r: PeerRun, ...closers: { close(): Promise<void> }[]): Promise<void> {
@@ -239,7 +230,7 @@ describe('through a SOCKS5 proxy', () => {
     expect(await r.done).toEqual({ reason: 'max-retries', cause: 'connect-timeout', retries: 0 });
     expect(libraryTimers().started).toBe(1);
     // Our end closed the connection: the proxy, still running, sees it go.
-    await until(() => socks.openSockets === 0);
+    await pollUntil('the proxy to see our end close', () => socks.openSockets === 0, 5000, 5);
     await expectNothingLeft(r, socks);
   });
 });

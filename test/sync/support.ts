@@ -7,6 +7,7 @@ import { headerHash } from '../../src/chain/header.js';
 import { CHAIN_PARAMS, type ChainParams } from '../../src/chain/params.js';
 import { HeaderStore } from '../../src/chain/store.js';
 import { genesisTip, mineChain, type Tip } from '../../testkit/chain/mine.js';
+import { pollUntil } from '../../testkit/poll-until.js';
 
 export const REGTEST = CHAIN_PARAMS.regtest;
 
@@ -58,11 +59,5 @@ export function seedStore(dir: string, headers: readonly Buffer[], params: Chain
   }
 }
 
-/** Waits (real time, bounded) until `test` holds. */
-export async function until(what: string, test: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+/** Waits (real time, bounded) until `test` holds: `pollUntil`, checking every 5 ms for up to 10 s. */
+export const until = (what: string, test: () => boolean, timeoutMs = 10_000): Promise<void> => pollUntil(what, test, timeoutMs, 5);

@@ -25,6 +25,7 @@ import {
   withSuperfluousWitness,
 } from '../../testkit/blocks.js';
 import { type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
+import { pollUntil } from '../../testkit/poll-until.js';
 import { testScope } from '../machines/harness.js';
 
 const scope = testScope();
@@ -93,13 +94,7 @@ function fetcherOn(pool: PoolActor) {
   return { fetcher, clock, emitted, nothingInFlight };
 }
 
-async function until(what: string, test: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (what: string, test: () => boolean, timeoutMs = 5000): Promise<void> => pollUntil(what, test, timeoutMs);
 
 const failures = (emitted: FetchEmitted[]) =>
   emitted.flatMap((e) => (e.type === 'attempt-failed' ? [{ address: e.address, outcome: e.outcome, reason: e.reason }] : []));
