@@ -20,15 +20,8 @@ import { MAX_INV_SZ, MAX_PROTOCOL_MESSAGE_LENGTH } from '../../src/protocol/limi
 import { makeVersion, type PeerConnection, type ScriptedPeer, startScriptedPeer } from '../../testkit/scripted-peer/index.js';
 import { arbChunkedStream, type Expected, predict } from '../../testkit/fuzz/streams.js';
 import { memoryTransport } from '../../testkit/memory-transport/index.js';
-import {
-  type CountingRun,
-  MAGIC,
-  MB,
-  mb,
-  memoryAfterGc,
-  startCounting,
-  stopNow,
-} from '../../testkit/endurance.js';
+import { type CountingRun, MAGIC, MB, mb, memoryAfterGc, startCounting, stopNow } from '../../testkit/endurance.js';
+import { connectOverMemory, observePeer, type PeerObserved, tallyPeer, wantedPeer } from '../../testkit/fuzz/checks.js';
 import { testScope } from '../machines/harness.js';
 
 const SEED = 0x0f0f_5eed;
@@ -41,67 +34,15 @@ async function expectNoHandlesLeft(): Promise<void> {
   await expectNoNewHandles();
 }
 
-/** What the machine has counted so far, to compare what a stream adds. */
-function tally(run: CountingRun) {
-  return {
-    dropped: run.emitted.dropped,
-    addresses: run.emitted.addresses,
-    messages: [...run.incoming.values()].reduce((a, b) => a + b, 0),
-  };
-}
-
-/** What a session did, in one object, so that a run costs one comparison. */
-interface Observed {
-  end: Expected['end'];
-  output: unknown;
-  /** Nonces the machine answered, in order. */
-  pongs: bigint[];
-  dropped: number;
-  addressBatches: number;
-  messages: number;
-  errors: unknown[];
-  timers: number;
-}
-
 /**
  * What the machine must have done: the end and counts the oracle predicts, and as pongs the first
  * pings read, in order, at least `answered` of them (the ones it is owed) and at most all.
  */
-function wanted(expected: Expected, observed: Observed, answered: number): Observed {
-  const pongs = Math.min(expected.pings.length, Math.max(answered, observed.pongs.length));
-  return {
-    end: expected.end,
-    output:
-      expected.end === 'connected' ? undefined : { reason: 'disconnected', cause: expected.end, retries: 0 },
-    pongs: expected.pings.slice(0, pongs),
-    dropped: expected.dropped,
-    addressBatches: expected.addressBatches,
-    messages: expected.messages,
-    errors: [],
-    timers: 0,
-  };
-}
-
-function observe(run: CountingRun, before: ReturnType<typeof tally>, pongs: bigint[]): Observed {
-  const now = tally(run);
-  const snapshot = run.actor.getSnapshot();
-  const done = snapshot.status === 'done';
-  return {
-    // A machine not done must be connected; anything else shows up as its state's name.
-    end: (done ? snapshot.output?.cause : run.state()) as Expected['end'],
-    output: done ? snapshot.output : undefined,
-    pongs,
-    dropped: now.dropped - before.dropped,
-    addressBatches: now.addresses - before.addresses,
-    messages: now.messages - before.messages,
-    errors: run.errors,
-    // A connected machine has its ping timers running; a finished one must have none.
-    timers: done ? run.pendingTimers() : 0,
-  };
-}
+const wanted = (expected: Expected, observed: PeerObserved, answered: number): PeerObserved =>
+  wantedPeer(expected, Math.max(answered, observed.pongs.length));
 
 /** One deep comparison on the fast path; Vitest's diff only when it fails. */
-function expectSame(observed: Observed, want: Observed): void {
+function expectSame(observed: PeerObserved, want: PeerObserved): void {
   if (!isDeepStrictEqual(observed, want)) expect(observed).toEqual(want);
 }
 
@@ -112,17 +53,9 @@ const overMemory = memoryTransport();
 
 /** A machine connected over the in-memory socket, handshake done, the stream delivered chunk by chunk. */
 function feedOverMemory(chunks: readonly Buffer[]) {
-  const run = startCounting({ port: 18444, connectOnStart: true, maxRetries: 0 }, { machine: overMemory.machine });
-  const link = overMemory.latest!;
-  link.open();
-  link.deliver(
-    Buffer.concat([
-      encodeMessage(MAGIC, { command: 'version', payload: makeVersion() }),
-      encodeMessage(MAGIC, { command: 'verack', payload: {} }),
-    ]),
-  );
+  const { run, link } = connectOverMemory(overMemory);
   if (run.state() !== 'connected') throw new Error(`the in-memory handshake did not complete: ${run.state()}`);
-  const before = tally(run);
+  const before = tallyPeer(run);
   const pongsBefore = link.pongs.length;
   for (const chunk of chunks) link.deliver(chunk);
   return { run, link, before, pongs: () => link.pongs.slice(pongsBefore) };
@@ -137,7 +70,7 @@ function feedOverMemory(chunks: readonly Buffer[]) {
 function checkOverMemory(chunks: readonly Buffer[], options: { everyPing?: boolean } = {}): Expected {
   const expected = predict(chunks);
   const { run, link, before, pongs } = feedOverMemory(chunks);
-  const observed = observe(run, before, pongs());
+  const observed = observePeer(run, before, pongs());
   expectSame(observed, wanted(expected, observed, options.everyPing ? expected.pings.length : expected.pingsBeforeEndChunk));
   if (expected.end === 'connected') {
     expect(stopNow(run)).toEqual({
@@ -209,7 +142,7 @@ describe('fuzz: a connected machine over loopback TCP, against the scripted peer
       const conn: PeerConnection = await peer.waitForConnection();
       // Connected, our ping answered and our getaddr answered (an empty addr): the quiet point.
       await run.until(() => run.emitted.rtt === 1 && run.emitted.addresses === 1, `session ${i}: handshake`);
-      const counted = tally(run);
+      const counted = tallyPeer(run);
       const bytesBefore = run.bytesIn;
       const pongsBefore = pongsAt(conn).length;
 
@@ -230,7 +163,7 @@ describe('fuzz: a connected machine over loopback TCP, against the scripted peer
           () => run.status() !== 'active' || pongsAt(conn).length - pongsBefore >= expected.pings.length,
           `session ${i}: ${expected.pings.length} pongs at the peer`,
         );
-        const observed = observe(run, counted, pongNonces);
+        const observed = observePeer(run, counted, pongNonces);
         expectSame(observed, wanted(expected, observed, expected.pings.length));
         expect(pongsAt(conn).slice(pongsBefore), 'pongs at the peer').toEqual(expected.pings);
         expect(stopNow(run)).toMatchObject({ status: 'done', output: { reason: 'user-stop' }, timers: 0 });
@@ -239,7 +172,7 @@ describe('fuzz: a connected machine over loopback TCP, against the scripted peer
         // in-memory fuzz checks that), but the machine reports a frame as sent only while the
         // session lasts, and TCP may cut the stream anywhere: the pongs reported here are the
         // first ones, in order.
-        const observed = observe(run, counted, pongNonces);
+        const observed = observePeer(run, counted, pongNonces);
         expectSame(observed, wanted(expected, observed, 0));
       }
       await conn.closed;

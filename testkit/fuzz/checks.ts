@@ -9,7 +9,8 @@
  *    whatever the chunking; every payload that decodes encodes again and decodes to the same value.
  *  - checkPeer: a connected peer machine over the in-memory transport (testkit/memory-transport),
  *    against the oracle of streams.ts (`predict`): the same end, counts and pongs, no status
- *    'error', no timer and no socket left.
+ *    'error', no timer and no socket left. Its pieces (connectOverMemory, observePeer, wantedPeer)
+ *    also serve the peer fuzz of test/endurance/fuzz-peer.test.ts, in memory and over TCP.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { decodePayload, encodeMessage, encodePayload } from '../../src/protocol/codec.js';
@@ -19,7 +20,7 @@ import { HEADER_SIZE } from '../../src/protocol/header.js';
 import { MAX_PROTOCOL_MESSAGE_LENGTH } from '../../src/protocol/limits.js';
 import { isKnownMessage } from '../../src/protocol/messages/index.js';
 import { makeVersion } from '../scripted-peer/index.js';
-import { type MemoryTransport, memoryTransport } from '../memory-transport/index.js';
+import { type MemoryLink, type MemoryTransport, memoryTransport } from '../memory-transport/index.js';
 import { type Expected, predict } from './streams.js';
 import { type CountingRun, MAGIC, startCounting, stopNow } from '../endurance.js';
 
@@ -175,11 +176,77 @@ export interface PeerObserved {
 
 let transport: MemoryTransport | undefined;
 
-const tally = (run: CountingRun) => ({
+/** What a machine has counted so far, to compare what a stream adds. */
+export interface PeerTally {
+  dropped: number;
+  addresses: number;
+  messages: number;
+}
+
+/** The machine's counts now. */
+export const tallyPeer = (run: CountingRun): PeerTally => ({
   dropped: run.emitted.dropped,
   addresses: run.emitted.addresses,
   messages: [...run.incoming.values()].reduce((a, b) => a + b, 0),
 });
+
+/**
+ * A fresh peer machine over `over`, the other side's version and verack delivered: connected,
+ * unless the handshake is broken (the caller checks `run.state()`).
+ */
+export function connectOverMemory(over: MemoryTransport): { run: CountingRun; link: MemoryLink } {
+  const run = startCounting({ port: 18444, connectOnStart: true, maxRetries: 0 }, { machine: over.machine });
+  const link = over.latest!;
+  try {
+    link.open();
+    link.deliver(
+      Buffer.concat([
+        encodeMessage(MAGIC, { command: 'version', payload: makeVersion() }),
+        encodeMessage(MAGIC, { command: 'verack', payload: {} }),
+      ]),
+    );
+  } catch (error) {
+    // The actor must not outlive a handshake that threw.
+    run.actor.stop();
+    throw error;
+  }
+  return { run, link };
+}
+
+/**
+ * What the machine did since `before`: its end (the cause when done, the state's name while
+ * active), the counts it added, `pongs` (the nonces it answered), its errors, and its timers
+ * once done (a connected machine has its ping timers running).
+ */
+export function observePeer(run: CountingRun, before: PeerTally, pongs: bigint[]): PeerObserved {
+  const now = tallyPeer(run);
+  const snapshot = run.actor.getSnapshot();
+  const done = snapshot.status === 'done';
+  return {
+    end: done ? String(snapshot.output?.cause) : snapshot.status === 'active' ? run.state() : `status ${snapshot.status}`,
+    output: done ? snapshot.output : undefined,
+    pongs,
+    dropped: now.dropped - before.dropped,
+    addressBatches: now.addresses - before.addresses,
+    messages: now.messages - before.messages,
+    errors: run.errors,
+    timers: done ? run.pendingTimers() : 0,
+  };
+}
+
+/** What the machine must have done by the oracle, answering the first `pongs` of the pings it predicts. */
+export function wantedPeer(expected: Expected, pongs = expected.pings.length): PeerObserved {
+  return {
+    end: expected.end,
+    output: expected.end === 'connected' ? undefined : { reason: 'disconnected', cause: expected.end, retries: 0 },
+    pongs: expected.pings.slice(0, pongs),
+    dropped: expected.dropped,
+    addressBatches: expected.addressBatches,
+    messages: expected.messages,
+    errors: [],
+    timers: 0,
+  };
+}
 
 /** BigInts and buffers as text, so that a problem report can show the values. */
 const show = (value: unknown): string =>
@@ -194,18 +261,10 @@ const show = (value: unknown): string =>
 export function checkPeer(chunks: readonly Buffer[], expected: Expected = predict(chunks)): string[] {
   transport ??= memoryTransport();
   const problems: string[] = [];
-  const run = startCounting({ port: 18444, connectOnStart: true, maxRetries: 0 }, { machine: transport.machine });
+  const { run, link } = connectOverMemory(transport);
   try {
-    const link = transport.latest!;
-    link.open();
-    link.deliver(
-      Buffer.concat([
-        encodeMessage(MAGIC, { command: 'version', payload: makeVersion() }),
-        encodeMessage(MAGIC, { command: 'verack', payload: {} }),
-      ]),
-    );
     if (run.state() !== 'connected') return [`the in-memory handshake did not complete: ${run.state()}`];
-    const before = tally(run);
+    const before = tallyPeer(run);
     const pongsBefore = link.pongs.length;
     for (const [i, chunk] of chunks.entries()) {
       try {
@@ -215,29 +274,8 @@ export function checkPeer(chunks: readonly Buffer[], expected: Expected = predic
         return problems;
       }
     }
-    const now = tally(run);
-    const snapshot = run.actor.getSnapshot();
-    const done = snapshot.status === 'done';
-    const observed: PeerObserved = {
-      end: done ? String(snapshot.output?.cause) : snapshot.status === 'active' ? run.state() : `status ${snapshot.status}`,
-      output: done ? snapshot.output : undefined,
-      pongs: link.pongs.slice(pongsBefore),
-      dropped: now.dropped - before.dropped,
-      addressBatches: now.addresses - before.addresses,
-      messages: now.messages - before.messages,
-      errors: run.errors,
-      timers: done ? run.pendingTimers() : 0,
-    };
-    const wanted: PeerObserved = {
-      end: expected.end,
-      output: expected.end === 'connected' ? undefined : { reason: 'disconnected', cause: expected.end, retries: 0 },
-      pongs: expected.pings,
-      dropped: expected.dropped,
-      addressBatches: expected.addressBatches,
-      messages: expected.messages,
-      errors: [],
-      timers: 0,
-    };
+    const observed = observePeer(run, before, link.pongs.slice(pongsBefore));
+    const wanted = wantedPeer(expected);
     if (!isDeepStrictEqual(observed, wanted)) {
       for (const key of Object.keys(wanted) as (keyof PeerObserved)[]) {
         if (!isDeepStrictEqual(observed[key], wanted[key])) {
@@ -245,7 +283,7 @@ export function checkPeer(chunks: readonly Buffer[], expected: Expected = predic
         }
       }
     }
-    if (expected.end === 'connected' && snapshot.status === 'active') {
+    if (expected.end === 'connected' && run.actor.getSnapshot().status === 'active') {
       const stopped = stopNow(run);
       const want = { status: 'done', output: { reason: 'user-stop', cause: 'user-stop', retries: 0 }, timers: 0 };
       if (!isDeepStrictEqual(stopped, want)) problems.push(`STOP did not end the machine at once: ${show(stopped)}`);
