@@ -164,13 +164,13 @@ export const addressFetchMachine = setup({
       if (!node) return;
       enqueue.cancel(addrTimerId(event.actorId));
       enqueue.stopChild(event.actorId);
+      const cause = event.output.cause ?? 'no-addresses';
       const outcome: SeedOutcome = {
         seed: formatHostPort(node.seed.host, node.seed.port),
         addresses: node.addresses,
-        error: node.addresses > 0 ? null : (event.output.cause ?? 'no-addresses'),
+        // A seed left with user-stop was left by us, after its answer or its addrTimeout.
+        error: node.addresses > 0 ? null : cause === 'user-stop' ? 'no-addresses' : cause,
       };
-      // A seed left with user-stop was left by us, after its answer or its addrTimeout.
-      if (outcome.error === 'user-stop') outcome.error = 'no-addresses';
       enqueue.emit({ type: 'seed', outcome });
       const { [event.actorId]: _done, ...active } = context.active;
       enqueue.assign({
