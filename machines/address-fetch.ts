@@ -10,7 +10,16 @@ import type { DisconnectReason } from './peer/disconnect.js';
 import { oneShotPeerInput, type PeerInput } from './peer/options.js';
 import type { HeardAddress } from './peer/types.js';
 import { stripUndefined } from './strip-undefined.js';
-import { assertPeerDone, forwardPeerEvents, PEER_DONE, type PeerDoneEvent, type SpawnedPeerEvent, stopPeers } from './spawned-peers.js';
+import {
+  addrTimerId,
+  answersGetaddr,
+  assertPeerDone,
+  forwardPeerEvents,
+  PEER_DONE,
+  type PeerDoneEvent,
+  type SpawnedPeerEvent,
+  stopPeers,
+} from './spawned-peers.js';
 
 /** A seed to ask: a name (or an address) and the port to dial. */
 export interface SeedTarget {
@@ -84,7 +93,6 @@ export interface AddressFetchContext {
 }
 
 const HEARD_FROM_PEERS = new Set(['handshake', 'addresses'] as const);
-const timerId = (id: string): string => `addr-${id}`;
 const activeCount = (context: AddressFetchContext): number => Object.keys(context.active).length;
 
 /** The bare address-fetch machine; its `peer` actor is the peer machine, swap it with `provide`. */
@@ -103,11 +111,9 @@ export const addressFetchMachine = setup({
   guards: {
     finished: ({ context }) => activeCount(context) === 0 && (context.queue.length === 0 || context.answered >= context.options.wanted),
     noActiveSeeds: ({ context }) => activeCount(context) === 0,
-    // Core leaves an address-fetch peer once it sends more than one address: a lone entry is the
-    // peer announcing itself, not the answer to getaddr.
     isAddressAnswer: ({ event }) => {
       assertEvent(event, 'peer.addresses');
-      return event.event.addresses.length > 1;
+      return answersGetaddr(event);
     },
     isActiveSeed: ({ context, event }) => {
       assertEvent(event, 'fetch.addrTimeout');
@@ -135,7 +141,7 @@ export const addressFetchMachine = setup({
     }),
     waitForAddresses: enqueueActions(({ event, enqueue }) => {
       assertEvent(event, 'peer.handshake');
-      enqueue.raise({ type: 'fetch.addrTimeout', id: event.id }, { id: timerId(event.id), delay: 'addrTimeout' });
+      enqueue.raise({ type: 'fetch.addrTimeout', id: event.id }, { id: addrTimerId(event.id), delay: 'addrTimeout' });
     }),
     // Mutated in place inside assign, as the crawl does with what it has seen: it only grows.
     takeAddresses: assign(({ context, event }) => {
@@ -156,15 +162,15 @@ export const addressFetchMachine = setup({
       assertPeerDone(event);
       const node = context.active[event.actorId];
       if (!node) return;
-      enqueue.cancel(timerId(event.actorId));
+      enqueue.cancel(addrTimerId(event.actorId));
       enqueue.stopChild(event.actorId);
+      const cause = event.output.cause ?? 'no-addresses';
       const outcome: SeedOutcome = {
         seed: formatHostPort(node.seed.host, node.seed.port),
         addresses: node.addresses,
-        error: node.addresses > 0 ? null : (event.output.cause ?? 'no-addresses'),
+        // A seed left with user-stop was left by us, after its answer or its addrTimeout.
+        error: node.addresses > 0 ? null : cause === 'user-stop' ? 'no-addresses' : cause,
       };
-      // A seed left with user-stop was left by us, after its answer or its addrTimeout.
-      if (outcome.error === 'user-stop') outcome.error = 'no-addresses';
       enqueue.emit({ type: 'seed', outcome });
       const { [event.actorId]: _done, ...active } = context.active;
       enqueue.assign({

@@ -15,7 +15,7 @@ import type {
   CrawlTarget,
   NodeRecord,
 } from './crawl/types.js';
-import { assertPeerDone, forwardPeerEvents, PEER_DONE, stopPeers } from './spawned-peers.js';
+import { addrTimerId, answersGetaddr, assertPeerDone, forwardPeerEvents, PEER_DONE, stopPeers } from './spawned-peers.js';
 
 /** What the crawl remembers: the queue, what it has seen, the peers dialling now, the summary so far. */
 export interface CrawlContext {
@@ -38,8 +38,6 @@ export interface CrawlContext {
 
 /** A target's `host:port`, the key the crawl dedupes by. */
 export const targetKey = (t: Pick<CrawlTarget, 'host' | 'port'>): string => formatHostPort(t.host, t.port);
-
-const addrTimerId = (id: string): string => `addr-${id}`;
 
 /** What the crawl needs to hear from a peer; the rest would only cost it steps. */
 const HEARD_FROM_PEERS = new Set(['handshake', 'rtt', 'addresses'] as const);
@@ -77,7 +75,7 @@ export const crawlMachine = setup({
     noActivePeers: ({ context }) => context.active.size === 0,
     isAddressAnswer: ({ event }) => {
       assertEvent(event, 'peer.addresses');
-      return event.event.addresses.length > 1;
+      return answersGetaddr(event);
     },
     isActivePeer: ({ context, event }) => {
       assertEvent(event, 'crawl.addrTimeout');

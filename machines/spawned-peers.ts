@@ -1,5 +1,5 @@
-// What every machine that spawns peer machines (the pool, the crawl) does with them, written once:
-// hear what a child emits, recognise its end, stop them all.
+// What every machine that spawns peer machines (the pool, the crawl, the address fetch) does with them,
+// written once: hear what a child emits, recognise its end, stop them all, tell its answer to getaddr.
 import type { ActorRefFrom } from 'xstate';
 import type { peerMachine } from './peer.js';
 import type { PeerEmitted, PeerOutput } from './peer/types.js';
@@ -53,3 +53,13 @@ export interface ChildControl {
 export function stopPeers(enqueue: ChildControl, ids: Iterable<string>): void {
   for (const id of ids) enqueue.sendTo(id, { type: 'STOP' });
 }
+
+/**
+ * Whether a peer's addresses answer our getaddr. Core leaves an address-fetch peer once it sends
+ * more than one address: a lone entry is the peer announcing itself, not the answer.
+ */
+export const answersGetaddr = (event: Extract<SpawnedPeerEvent, { type: 'peer.addresses' }>): boolean =>
+  event.event.addresses.length > 1;
+
+/** The id of the delayed event that stops waiting for a peer's answer to getaddr. */
+export const addrTimerId = (id: string): string => `addr-${id}`;

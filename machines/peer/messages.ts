@@ -60,7 +60,7 @@ const ipOrUnspecified = (host: string): string => {
 const isUnspecified = (host: string): boolean => host === '::' || host === '0.0.0.0';
 
 /** What the peer's `version` told us, with the transport and session it came over. */
-export function remoteInfo(v: VersionPayload, transport: 'v1' | 'v2' = 'v1', sessionId: string | null = null): RemoteInfo {
+export function remoteInfo(v: VersionPayload, transport: 'v1' | 'v2', sessionId: string | null): RemoteInfo {
   return {
     version: v.version,
     services: v.services,
