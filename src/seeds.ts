@@ -8,7 +8,7 @@ import type { HeardAddress } from '../machines/peer/types.js';
 import type { PeerMachine } from '../machines/peer.js';
 import { fetchAddresses } from './address-fetch.js';
 import { createResolver, type HostResolver } from './dns.js';
-import { formatHostPort } from './host-port.js';
+import { formatHostPort, parseHostPort } from './host-port.js';
 import { Services } from './protocol/limits.js';
 import { NETWORKS, type NetworkName } from './protocol/networks.js';
 import { type ProxySettings, resolvesThroughProxy } from './proxy/config.js';
@@ -43,14 +43,12 @@ export interface SeedingResult {
 
 /** A seed as `host` or `host:port` (IPv6 in brackets) into a target with the network's port by default. */
 export function seedTarget(text: string, defaultPort: number): SeedTarget {
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
-  const plain = /^([^:]+)(?::(\d+))?$/.exec(text);
-  const match = bracketed ?? plain;
-  const port = match?.[2] === undefined ? defaultPort : Number(match[2]);
-  if (!match || !Number.isInteger(port) || port < 1 || port > 65535) {
+  const target = parseHostPort(text, defaultPort);
+  // A seed is a name: an IPv6 literal only in brackets, never bare (its last group reads as a port).
+  if (!target || (target.host.includes(':') && !text.startsWith(`[${target.host}]`))) {
     throw new RangeError(`a seed must be host or host:port with a port from 1 to 65535, got ${JSON.stringify(text)}`);
   }
-  return { host: match[1]!, port };
+  return target;
 }
 
 /** The seeds to use: those named, or the network's DNS seeds, each with its port. */

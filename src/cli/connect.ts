@@ -9,10 +9,8 @@ import { frameCodec } from '../actors/codec.js';
 import { createTcpSocket } from '../actors/socket.js';
 import { createResolver, pickOne } from '../dns.js';
 import { PACKAGE_NAME } from '../package-info.js';
-import { classifyTarget } from '../crawl.js';
-import { networkOfHost } from '../net-address.js';
 import { createPeer, type PeerActor } from '../peer.js';
-import { reachableNetworks, resolvesThroughProxy } from '../proxy/config.js';
+import { resolvesThroughProxy } from '../proxy/config.js';
 import { seedAddresses } from '../seeds.js';
 import {
   dnsServersOption,
@@ -34,6 +32,7 @@ import {
   transportOption,
 } from './options.js';
 import { openInspectorFromArgs } from './inspect.js';
+import { describeSeedOutcome, dialableThroughProxy } from './proxy-seeding.js';
 import { humanReporter, jsonReporter, type Reporter, type ReporterStreams } from './output.js';
 import { onStopSignal } from './stop-signals.js';
 import { EXIT_GAVE_UP, EXIT_OK, UsageError } from './usage-error.js';
@@ -201,16 +200,8 @@ async function addressFromSeeds(
     fetch: { concurrency: 1, wanted: 1 },
     signal,
   });
-  for (const seed of result.seeds) {
-    reporter.note(
-      `${PACKAGE_NAME}: seed ${seed.seed} through the proxy: ${seed.error ? `no addresses (${seed.error})` : `${seed.addresses} addresses`}`,
-    );
-  }
-  const networks = reachableNetworks(input);
-  const usable = result.addresses.filter((a) => {
-    const network = networkOfHost(a.host);
-    return network !== null && classifyTarget({ network, host: a.host, port: a.port }, false, networks) === 'dial';
-  });
+  for (const seed of result.seeds) reporter.note(`${PACKAGE_NAME}: seed ${seed.seed} through the proxy: ${describeSeedOutcome(seed)}`);
+  const usable = dialableThroughProxy(result.addresses, input);
   if (usable.length === 0) {
     if (!signal.aborted) reporter.note(`${PACKAGE_NAME}: no seed gave an address reachable through the proxy`);
     return null;

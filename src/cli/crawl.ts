@@ -8,11 +8,11 @@ import { peerMachine } from '../../machines/peer.js';
 import { frameCodec } from '../actors/codec.js';
 import { createTcpSocket } from '../actors/socket.js';
 import type { PeerMachine } from '../../machines/peer.js';
-import { type CrawlActor, classifyTarget, createCrawl, startsLocal } from '../crawl.js';
+import { type CrawlActor, createCrawl, startsLocal } from '../crawl.js';
 import { createResolver, type HostResolver } from '../dns.js';
 import { networkOfHost } from '../net-address.js';
 import type { Network } from '../protocol/networks.js';
-import { type ProxySettings, reachableNetworks, resolvesThroughProxy } from '../proxy/config.js';
+import { type ProxySettings, resolvesThroughProxy } from '../proxy/config.js';
 import { seedAddresses } from '../seeds.js';
 import type { CommandIo } from './connect.js';
 import { openInspectorFromArgs } from './inspect.js';
@@ -32,6 +32,7 @@ import {
   SEED_OPTION,
   transportOption,
 } from './options.js';
+import { describeSeedOutcome, dialableThroughProxy } from './proxy-seeding.js';
 import { sanitise } from './sanitise.js';
 import { onStopSignal } from './stop-signals.js';
 import { EXIT_GAVE_UP, EXIT_OK, UsageError } from './usage-error.js';
@@ -117,15 +118,8 @@ async function startTargets(positionals: string[], context: StartContext): Promi
       peerMachine: context.peerMachine,
       signal: context.signal,
     });
-    for (const seed of result.seeds) {
-      context.note(`bitcoin-node: ${seed.seed} through the proxy: ${seed.error ? `no addresses (${seed.error})` : `${seed.addresses} addresses`}`);
-    }
-    const networks = reachableNetworks(proxies);
-    const heard = result.addresses.flatMap((a): CrawlTarget[] => {
-      const kind = networkOfHost(a.host);
-      const target = kind && { network: kind, host: a.host, port: a.port };
-      return target && classifyTarget(target, false, networks) === 'dial' ? [target] : [];
-    });
+    for (const seed of result.seeds) context.note(`bitcoin-node: ${seed.seed} through the proxy: ${describeSeedOutcome(seed)}`);
+    const heard = dialableThroughProxy(result.addresses, proxies);
     return [...direct, ...heard];
   }
   const resolved = await Promise.allSettled(

@@ -80,7 +80,7 @@ export async function runSync(args: string[], io: CommandIo): Promise<number> {
   if (peers.length === 0 && chosen.dnsSeeds.length === 0) {
     throw new UsageError(`${chosen.name} has no DNS seeds: name a peer, e.g. bitcoin-node sync 127.0.0.1:${chosen.defaultPort} --network ${chosen.name}`);
   }
-  const maxPeers = values['max-peers'] === undefined ? undefined : integerOption(values, 'max-peers');
+  const maxPeers = optionalIntegerOption(values, 'max-peers');
   const dataDir = values['data-dir'] === undefined ? defaultDataDir(chosen.name) : String(values['data-dir']);
   if (dataDir === '') throw new UsageError('--data-dir needs a folder');
   const quiet = Boolean(values.json);
