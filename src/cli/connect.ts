@@ -13,6 +13,7 @@ import { createPeer, type PeerActor } from '../peer.js';
 import { resolvesThroughProxy } from '../proxy/config.js';
 import { seedAddresses } from '../seeds.js';
 import {
+  dnsSeedsOption,
   dnsServersOption,
   type Endpoint,
   formatEndpoint,
@@ -103,8 +104,7 @@ export async function runConnect(args: string[], io: CommandIo): Promise<number>
     onDisconnect: policy,
   } as const;
   const servers = dnsServersOption(values);
-  const seeds = (values['dns-seed'] as string[] | undefined) ?? network.dnsSeeds;
-  for (const seed of seeds) parseEndpoint(seed, network.defaultPort, '--dns-seed');
+  const seeds = dnsSeedsOption(values, network);
 
   // null: the seeds are asked through the proxy first, and the peer is one of the addresses they give.
   let endpoints: Endpoint[] | null;

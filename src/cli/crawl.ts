@@ -17,6 +17,7 @@ import { seedAddresses } from '../seeds.js';
 import type { CommandIo } from './connect.js';
 import { openInspectorFromArgs } from './inspect.js';
 import {
+  dnsSeedsOption,
   dnsServersOption,
   formatOptions,
   INSPECT_OPTION,
@@ -186,7 +187,7 @@ export async function runCrawl(args: string[], io: CommandIo): Promise<number> {
       network,
       resolve,
       proxies,
-      seeds: (values['dns-seed'] as string[] | undefined) ?? network.dnsSeeds,
+      seeds: dnsSeedsOption(values, network),
       peerMachine: machine,
       peer,
       note: (text) => quiet || io.stderr.write(`${text}\n`),

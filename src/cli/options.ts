@@ -7,6 +7,7 @@ import type { InspectTarget } from '../inspector/open.js';
 import { PROXY_CONNECT_TIMEOUT_MS } from '../../machines/peer/options.js';
 import { parseProxyUrl, ProxyConfigError, type ProxySettings } from '../proxy/config.js';
 import { type Network, networkByName } from '../protocol/networks.js';
+import { seedTarget } from '../seeds.js';
 import { UsageError } from './usage-error.js';
 
 export const DEFAULT_INSPECT_HOST = '127.0.0.1';
@@ -103,6 +104,23 @@ export const PROXY_OPTIONS = {
     help: 'no fresh random proxy credentials per connection (they make Tor use one circuit per peer)',
   },
 } as const satisfies Record<string, OptionSpec>;
+
+/**
+ * The seeds `connect` and `crawl` start from when given no peer: each `--dns-seed`, or the
+ * network's. A seed is a name, an IPv4 address, or an IPv6 address in brackets (a bare one's last
+ * group would read as a port), the rule `seedTarget` applies when the seeds are asked.
+ */
+export function dnsSeedsOption(values: ParsedArgs['values'], network: Network): readonly string[] {
+  const seeds = (values['dns-seed'] as string[] | undefined) ?? network.dnsSeeds;
+  for (const seed of seeds) {
+    try {
+      seedTarget(seed, network.defaultPort);
+    } catch {
+      throw new UsageError(`--dns-seed ${JSON.stringify(seed)} is not host[:port] (an IPv6 address in brackets) with a port from 1 to 65535`);
+    }
+  }
+  return seeds;
+}
 
 /** `--dns-seed`: the seeds `connect` and `crawl` start from when given no peer. */
 export const SEED_OPTION = {

@@ -18,6 +18,8 @@ describe('bitcoin-node options', () => {
     [['crawl', '127.0.0.1', '--dns-server', 'localhost'], '--dns-server "localhost" must be an IP address, with an optional :port'],
     [['block', '00'.repeat(32), '--dns-server', 'ns.example:53'], '--dns-server "ns.example:53" must be an IP address, with an optional :port'],
     [['crawl', '127.0.0.1', '--dns-server', '1.2.3.4:0'], '--dns-server "1.2.3.4:0" is not host[:port] with a port from 1 to 65535'],
+    [['connect', '--network', 'regtest', '--dns-seed', '::1'], '--dns-seed "::1" is not host[:port] (an IPv6 address in brackets) with a port from 1 to 65535'],
+    [['crawl', '--proxy', 'socks5://127.0.0.1:9', '--dns-seed', '::1'], '--dns-seed "::1" is not host[:port] (an IPv6 address in brackets) with a port from 1 to 65535'],
     [['decode', 'zzzz'], 'the frame must be hex (0-9, a-f), and "zzzz" is not'],
     [['decode', 'abc'], 'the frame has 3 hex digits; whole bytes need an even number'],
   ])('%j → exit 64: %s', async (args, message) => {
