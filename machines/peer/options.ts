@@ -54,7 +54,7 @@ export function resolvePeerOptions(input: PeerInput): PeerOptions {
   const network = input.network ?? DEFAULTS.network;
   const backoff = input.backoff ?? {};
   // One literal with every key, in one order: V8 gives an object spread over defaults
-  // (`{ ...DEFAULTS, ...input }`) a hidden class of its own, about 300 bytes per peer held.
+  // (`{ ...DEFAULTS, ...input }`) a hidden class of its own: with the backoff, about 0.7 KB per peer held.
   const options: PeerOptions = {
     host: input.host,
     port: input.port ?? NETWORKS[network].defaultPort,
