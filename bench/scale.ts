@@ -10,6 +10,8 @@
  * BENCH_SCALE_N=100,1000,5000,15000   the N list
  * BENCH_SCALE_WINDOW_S=10       seconds of pinging watched per N
  * BENCH_SCALE_SHARED=1          also run the largest N with one machine shared by all peers
+ * BENCH_SCALE_FLOORS=0          skip the floors run at each N: hand-written peers (workers/scale-bare.ts)
+ *                               and the least XState chart of the peer's shape (workers/scale-minimal.ts)
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -21,6 +23,7 @@ import { type FdLimitPlan, LimitedChild, planFdLimit, WANTED_FD_LIMIT } from './
 import type {
   HostsListenResult,
   HostsStats,
+  ScaleClientKind,
   ScaleConnectResult,
   ScaleInitResult,
   ScaleMeasureResult,
@@ -45,6 +48,11 @@ const parseList = (text: string | undefined, fallback: number[]): number[] =>
 const N_LIST = parseList(process.env.BENCH_SCALE_N, [100, 1000, 5000, 15_000]);
 const WINDOW_MS = Math.round(1000 * Number(process.env.BENCH_SCALE_WINDOW_S ?? 10));
 const SHARED = process.env.BENCH_SCALE_SHARED === '1';
+/**
+ * Also run each N with the two floors the peer actor is held to: hand-written peers (Node, a socket
+ * and our codec on this machine) and the least XState chart of the peer's shape (what XState adds).
+ */
+const FLOORS = process.env.BENCH_SCALE_FLOORS !== '0';
 const TARGET_N = 15_000;
 /** CPU per ping round (timer → ping → pong → rtt), GC included, at the largest N that kept up. */
 const CPU_PER_ROUND_US = 60;
@@ -69,6 +77,8 @@ const FD_RESERVE = 256;
 interface Run {
   readonly n: number;
   readonly shared: boolean;
+  /** The peer actor, or a floor: hand-written peers or the least chart of the peer's shape. */
+  readonly kind: ScaleClientKind;
   readonly servers: number;
   readonly port: number;
   readonly init: ScaleInitResult;
@@ -134,10 +144,20 @@ async function startHosts(ctx: BenchContext, n: number, fd: FdLimitPlan): Promis
   }
 }
 
-async function runOne(ctx: BenchContext, n: number, shared: boolean, fd: FdLimitPlan): Promise<Run> {
+interface Plan {
+  readonly n: number;
+  readonly shared: boolean;
+  readonly kind: ScaleClientKind;
+}
+
+const kindText = (p: Plan): string => (p.shared ? ' (shared machine)' : p.kind === 'peer' ? '' : ` (${p.kind})`);
+const isPeer = (r: Plan): boolean => !r.shared && r.kind === 'peer';
+
+async function runOne(ctx: BenchContext, plan: Plan, fd: FdLimitPlan): Promise<Run> {
+  const { n, shared, kind } = plan;
   const started = performance.now();
   const { servers, port } = await startHosts(ctx, n, fd);
-  const client = LimitedChild.start(`scale-client-${n}${shared ? '-shared' : ''}`, path.join(here, 'workers/scale-client.ts'), {
+  const client = LimitedChild.start(`scale-client-${n}${shared ? '-shared' : kind === 'peer' ? '' : `-${kind}`}`, path.join(here, 'workers/scale-client.ts'), {
     execArgv: [...TSX, '--expose-gc'],
     fd,
   });
@@ -151,19 +171,20 @@ async function runOne(ctx: BenchContext, n: number, shared: boolean, fd: FdLimit
         count: n,
         pingIntervalMs: PING_INTERVAL_MS,
         sharedMachine: shared,
+        kind,
         timeoutMs: CONNECT_TIMEOUT_MS,
       },
       CONNECT_TIMEOUT_MS + 30_000,
     );
     const failures = Object.entries(connect.failures).map(([k, v]) => `${v} ${k}`);
     ctx.log(
-      `N=${n}${shared ? ' (shared machine)' : ''}: ${connect.connected}/${n} connected in ${(connect.ms / 1e3).toFixed(2)} s${failures.length ? `; failed: ${failures.join(', ')}` : ''}`,
+      `N=${n}${kindText(plan)}: ${connect.connected}/${n} connected in ${(connect.ms / 1e3).toFixed(2)} s${failures.length ? `; failed: ${failures.join(', ')}` : ''}`,
     );
     let measure: ScaleMeasureResult | null = null;
     let load = Number.NaN;
     let serverWindow: Run['serverWindow'] = null;
     if (connect.connected > 0) {
-      ctx.log(`N=${n}: settling ${SETTLE_MS / 1e3} s, GC, then ${WINDOW_MS / 1e3} s of 1 s pings`);
+      ctx.log(`N=${n}${kindText(plan)}: settling ${SETTLE_MS / 1e3} s, GC, then ${WINDOW_MS / 1e3} s of 1 s pings`);
       const before = await sumStats(servers);
       measure = await client.request<ScaleMeasureResult>(
         { op: 'measure', settleMs: SETTLE_MS, windowMs: WINDOW_MS },
@@ -178,7 +199,7 @@ async function runOne(ctx: BenchContext, n: number, shared: boolean, fd: FdLimit
         cpuMs: ((after.cpuMs - before.cpuMs) * measure.windowMs) / span,
       };
       ctx.log(
-        `N=${n}: ${(measure.pongs / (measure.windowMs / 1e3)).toFixed(0)} pongs/s, loop delay p99 ${fmtMs(measure.delay.p99)} ms, heap/peer ${kb((measure.memory.heapUsed - init.baseline.heapUsed) / connect.connected)} KB`,
+        `N=${n}${kindText(plan)}: ${(measure.pongs / (measure.windowMs / 1e3)).toFixed(0)} pongs/s, loop delay p99 ${fmtMs(measure.delay.p99)} ms, heap/peer ${kb((measure.memory.heapUsed - init.baseline.heapUsed) / connect.connected)} KB`,
       );
     }
     const peak = await sumStats(servers);
@@ -188,10 +209,11 @@ async function runOne(ctx: BenchContext, n: number, shared: boolean, fd: FdLimit
       await new Promise((resolve) => setTimeout(resolve, 100));
       serverOpen = (await sumStats(servers)).open;
     }
-    ctx.log(`N=${n}: STOP → ${stop.stopped}/${stop.peers} stopped in ${fmtMs(stop.ms)} ms; host side open afterwards: ${serverOpen}`);
+    ctx.log(`N=${n}${kindText(plan)}: STOP → ${stop.stopped}/${stop.peers} stopped in ${fmtMs(stop.ms)} ms; host side open afterwards: ${serverOpen}`);
     return {
       n,
       shared,
+      kind,
       servers: servers.length,
       port,
       init,
@@ -217,7 +239,7 @@ const limitText = (n: number): string => (Number.isFinite(n) ? n.toLocaleString(
 
 /** ": at the measured N = …, ≈ … peers", from the lowest-N run that kept up with its pings. */
 function costLine(runs: readonly Run[]): string {
-  const steady = runs.filter((r) => r.measure && r.measure.pongs / (r.measure.windowMs / 1e3) >= KEEP_UP * r.n && !r.shared);
+  const steady = runs.filter((r) => r.measure && r.measure.pongs / (r.measure.windowMs / 1e3) >= KEEP_UP * r.n && isPeer(r));
   const r = steady.sort((a, b) => b.n - a.n)[0];
   if (!r) return '';
   const perPong = (r.measure!.cpuMs * 1000) / r.measure!.pongs;
@@ -249,9 +271,11 @@ async function run(ctx: BenchContext): Promise<ModuleReport> {
   );
   const runs: Run[] = [];
   const skipped: Skipped[] = [];
-  const plan = [...N_LIST.map((n) => ({ n, shared: false }))];
-  if (SHARED && N_LIST.length) plan.push({ n: Math.max(...N_LIST), shared: true });
-  for (const { n, shared } of plan) {
+  const kinds: ScaleClientKind[] = FLOORS ? ['peer', 'minimal-chart', 'hand-written'] : ['peer'];
+  const plan: Plan[] = N_LIST.flatMap((n) => kinds.map((kind) => ({ n, shared: false, kind })));
+  if (SHARED && N_LIST.length) plan.push({ n: Math.max(...N_LIST), shared: true, kind: 'peer' });
+  for (const one of plan) {
+    const { n } = one;
     // The client holds one socket per peer; each host process two per host (listener + accepted).
     if (n + FD_RESERVE > fd.effective) {
       skipped.push({ n, why: `needs > ${n + FD_RESERVE} fds in the client process, the limit is ${limitText(fd.effective)}` });
@@ -259,21 +283,24 @@ async function run(ctx: BenchContext): Promise<ModuleReport> {
       continue;
     }
     try {
-      runs.push(await runOne(ctx, n, shared, fd));
+      runs.push(await runOne(ctx, one, fd));
     } catch (error) {
       skipped.push({ n, why: (error as Error).message.split('\n')[0]! });
       ctx.log(`N=${n}: failed: ${(error as Error).message}`);
     }
   }
 
-  const plain = runs.filter((r) => !r.shared && r.measure).sort((a, b) => a.n - b.n);
-  const label = (r: Run): string => `${r.n.toLocaleString('en')}${r.shared ? ' (shared machine)' : ''}`;
+  const series = (kind: ScaleClientKind): Run[] =>
+    runs.filter((r) => !r.shared && r.kind === kind && r.measure).sort((a, b) => a.n - b.n);
+  const plain = series('peer');
+  const label = (r: Run): string => `${r.n.toLocaleString('en')}${kindText(r)}`;
   const heapPer = (r: Run): number => (r.measure!.memory.heapUsed - r.init.baseline.heapUsed) / r.connect.connected;
   const rssPer = (r: Run): number => (r.measure!.memory.rss - r.init.baseline.rss) / r.connect.connected;
   const marginal = (r: Run, key: 'heapUsed' | 'rss'): string => {
-    const i = plain.indexOf(r);
+    const same = series(r.kind);
+    const i = same.indexOf(r);
     if (i <= 0) return '';
-    const prev = plain[i - 1]!;
+    const prev = same[i - 1]!;
     return kb(
       (r.measure!.memory[key] - prev.measure!.memory[key] - (r.init.baseline[key] - prev.init.baseline[key])) /
         (r.connect.connected - prev.connect.connected),
@@ -379,9 +406,45 @@ async function run(ctx: BenchContext): Promise<ModuleReport> {
     ],
   };
 
+  const floorColumns = [
+    'N',
+    'peer actor µs/pong',
+    'minimal chart µs/pong',
+    'hand-written µs/pong',
+    'peer actor heap/peer KB',
+    'minimal chart heap/peer KB',
+    'hand-written heap/peer KB',
+  ];
+  const perPong = (r: Run | undefined): string => (r?.measure?.pongs ? ((r.measure.cpuMs * 1000) / r.measure.pongs).toFixed(0) : '–');
+  const heapOf = (r: Run | undefined): string => (r?.measure ? kb(heapPer(r)) : '–');
+  const floorRows = FLOORS
+    ? plain.map((r) => {
+        const minimal = series('minimal-chart').find((f) => f.n === r.n);
+        const hand = series('hand-written').find((f) => f.n === r.n);
+        return [r.n.toLocaleString('en'), perPong(r), perPong(minimal), perPong(hand), heapOf(r), heapOf(minimal), heapOf(hand)];
+      })
+    : [];
+  const floorTable: Table = {
+    title: 'The peer actor against its floors (same N, same hosts, same codec, same rounds)',
+    columns: floorColumns,
+    numeric: floorColumns.map((_, i) => i).filter((i) => i !== 0),
+    rows: floorRows,
+    notes: [
+      'Each floor does what the peer actor does in a round — version/verack, then a ping 1 s after each pong, the nonce checked, the round trip measured and reported — and nothing else.',
+      'hand-written (workers/scale-bare.ts): a net.Socket, our Framer and codec, one timer; no XState. The least Node, a socket and the protocol work cost on this machine.',
+      'minimal chart (workers/scale-minimal.ts): the least XState v5 chart of the peer\'s shape — a root actor invoking a socket and a codec callback actor, a parallel session (traffic | link), connecting → handshaking → connected (pinging ↔ idle) on delays, two context fields, one guard, no options or logs. Above the hand-written peer it is what XState itself costs for this shape; a target below it cannot be met by work on our chart or actors.',
+    ],
+  };
+
+  /** "; floors: minimal chart …, hand-written …" at `n`, or nothing when the floors were not run. */
+  const floorsAt = (n: number, figure: (r: Run) => string): string => {
+    const minimal = series('minimal-chart').find((f) => f.n === n);
+    const hand = series('hand-written').find((f) => f.n === n);
+    return minimal && hand ? `; floors: minimal chart ${figure(minimal)}, hand-written ${figure(hand)}` : '';
+  };
   const targets: Target[] = [];
-  const best = runs.filter((r) => !r.shared && healthy(r)).sort((a, b) => b.n - a.n)[0];
-  const atTarget = runs.find((r) => !r.shared && r.n >= TARGET_N);
+  const best = runs.filter((r) => isPeer(r) && healthy(r)).sort((a, b) => b.n - a.n)[0];
+  const atTarget = runs.find((r) => isPeer(r) && r.n >= TARGET_N);
   const met = atTarget !== undefined && healthy(atTarget);
   targets.push({
     name: 'concurrent peers in one process',
@@ -392,13 +455,13 @@ async function run(ctx: BenchContext): Promise<ModuleReport> {
     met,
   });
   const steady = runs
-    .filter((r) => !r.shared && r.measure && r.measure.pongs / (r.measure.windowMs / 1e3) >= KEEP_UP * r.n)
+    .filter((r) => isPeer(r) && r.measure && r.measure.pongs / (r.measure.windowMs / 1e3) >= KEEP_UP * r.n)
     .sort((a, b) => b.n - a.n)[0];
   const perRound = steady ? (steady.measure!.cpuMs * 1000) / steady.measure!.pongs : Number.NaN;
   targets.push({
     name: 'client CPU per ping round',
     goal: `≤ ${CPU_PER_ROUND_US} µs`,
-    actual: steady ? `${perRound.toFixed(0)} µs (N = ${steady.n.toLocaleString('en')})` : 'no N kept up',
+    actual: steady ? `${perRound.toFixed(0)} µs (N = ${steady.n.toLocaleString('en')})${floorsAt(steady.n, (r) => `${perPong(r)} µs`)}` : 'no N kept up',
     met: perRound <= CPU_PER_ROUND_US,
   });
   const heapRun = atTarget?.measure ? atTarget : plain.at(-1);
@@ -406,23 +469,25 @@ async function run(ctx: BenchContext): Promise<ModuleReport> {
   targets.push({
     name: 'heap per connected peer',
     goal: `≤ ${HEAP_PER_PEER_KB} KB`,
-    actual: heapRun ? `${heapKb.toFixed(1)} KB (N = ${heapRun.n.toLocaleString('en')})` : 'not measured',
+    actual: heapRun ? `${heapKb.toFixed(1)} KB (N = ${heapRun.n.toLocaleString('en')})${floorsAt(heapRun.n, (r) => `${heapOf(r)} KB`)}` : 'not measured',
     met: heapKb <= HEAP_PER_PEER_KB,
   });
   const targetTable = targetsTable(targets, [
       `Met when every peer connected, pongs/s ≥ ${KEEP_UP * 100}% of N over the window (the pings keep up), no disconnects, and every peer stopped on STOP.`,
+      'floors: the same figure for the least XState chart of the peer\'s shape and for hand-written peers at the same N (see the table above): a goal under the minimal chart\'s figure asks for less than XState itself costs.',
     ]);
 
   const hostProcs = [...new Set(runs.map((r) => r.servers))].join('/');
   return {
-    tables: [memTable, loadTable, targetTable],
+    tables: [memTable, loadTable, ...(floorRows.length ? [floorTable] : []), targetTable],
     targets,
     notes: [
       `Client: one fresh \`node --import tsx --expose-gc\` process per N running N actors from ${FROM_SRC ? 'src/ through tsx (BENCH_SCALE_FROM=src)' : 'the built package (dist/, built by this module first), as an embedder runs it; through tsx, esbuild\'s keepNames adds about 3 KB of heap a peer (BENCH_SCALE_FROM=src measures that)'}: startPeer({ host: 127.${SECOND_OCTET}.x.y, port, network: 'regtest', connectOnStart: true, pingIntervalMs: ${PING_INTERVAL_MS}, maxRetries: 0, transport: 'v1' }) — the real peer machine with the TCP socket and codec actors — started together; one listener function shared by all actors counts lifecycle, disconnect and rtt events. Per-peer figures are (after − before) / connected peers, measured in that same process after a full GC (global.gc × 3).`,
       `Hosts: ${hostProcs} separate process(es) per N (workers/scale-hosts.ts), each listening on its share of 127.${SECOND_OCTET}.0.0/16 at one port (${runs[0]?.port ?? FIRST_PORT}), one address per peer, answering version + verack, pong and an empty addr with our codec — no scripted-peer bookkeeping, so the host side stays cheap.`,
       `Sequence per N: connect all (timeout ${CONNECT_TIMEOUT_MS / 1e3} s) → ${SETTLE_MS / 1e3} s settle → full GC → memory → ${WINDOW_MS / 1e3} s window (event-loop delay, ELU, CPU, pongs, RTT) → STOP all → check every actor is done → drop, GC, memory again; host-side connections are checked to reach 0.`,
       `Open files: each connection is one fd in the client and one in a host process, plus one listener per host. Children are spawned as \`/bin/sh -c '${fd.prelude}; exec node …'\`; the hard limit here was ${limitText(fd.hardBefore)} and the children ran with ${limitText(fd.effective)}${fd.raisedHard ? ' (hard limit raised, running as root)' : ` (raising the hard limit to ${WANTED_FD_LIMIT.toLocaleString('en')} was refused: no CAP_SYS_RESOURCE)`}. That allows up to ${limitText(fd.effective - FD_RESERVE)} peers in one client process and ${limitText(Math.floor((fd.effective - FD_RESERVE) / 2))} hosts per host process.`,
-      'Env: BENCH_SCALE_N (comma-separated N list), BENCH_SCALE_WINDOW_S (window length), BENCH_SCALE_SHARED=1 (also the largest N with one createPeerMachine() shared by all peers), BENCH_SCALE_FROM=src (the clients run src/ through tsx).',
+      'Floors: each N is also run with hand-written peers and with the least XState chart of the peer\'s shape (see the floors table), each in a fresh client process of its own against fresh hosts, in the same sequence; they run from src/ through tsx, whose keepNames touches none of their per-peer closures.',
+      'Env: BENCH_SCALE_N (comma-separated N list), BENCH_SCALE_WINDOW_S (window length), BENCH_SCALE_SHARED=1 (also the largest N with one createPeerMachine() shared by all peers), BENCH_SCALE_FROM=src (the clients run src/ through tsx), BENCH_SCALE_FLOORS=0 (skip the floors).',
     ],
   };
 }

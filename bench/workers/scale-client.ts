@@ -7,11 +7,14 @@
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { PeerEmitted } from '../../machines/peer/types.js';
-import type { PeerActor } from '../../src/peer.js';
+import type { BareEvent } from './scale-bare.js';
 import { median } from '../lib/stats.js';
+import { BarePeer } from './scale-bare.js';
+import { startMinimalPeer } from './scale-minimal.js';
 import { fdLimits, fullGc, hostAddress, openFds, serve, sleep } from './scale-ipc.js';
 import type {
   Memory,
+  ScaleClientKind,
   ScaleConnectResult,
   ScaleInitResult,
   ScaleMeasureResult,
@@ -31,7 +34,14 @@ const { createPeerMachine, startPeer } = (await import(
 /** Event-loop delay is sampled by a timer firing this often; its own period is taken off every sample. */
 const RESOLUTION_MS = 10;
 
-let peers: PeerActor[] = [];
+/** What `stop` needs of a running actor, the peer's or the minimal chart's. */
+interface Stoppable {
+  send(event: { type: 'STOP' }): void;
+  getSnapshot(): { status: string; output?: unknown };
+}
+
+let peers: Stoppable[] = [];
+let bares: BarePeer[] = [];
 let connected = 0;
 let failures: Record<string, number> = {};
 let pongs = 0;
@@ -39,7 +49,7 @@ let rtts: number[] | null = null;
 let onConnected: (() => void) | null = null;
 
 // One listener function for every actor, so the benchmark adds no closure per peer.
-function listen(event: PeerEmitted): void {
+function listen(event: PeerEmitted | BareEvent): void {
   switch (event.type) {
     case 'state':
       if (event.state === 'connected') {
@@ -69,6 +79,24 @@ function memory(): Memory {
 const percentile = (sorted: readonly number[], p: number): number =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : Number.NaN;
 
+/** Stops every bare peer and waits for their sockets to close: the bare side of `stop`. */
+async function stopBare(started: number): Promise<ScaleStopResult> {
+  for (const peer of bares) peer.stop();
+  const deadline = performance.now() + 10_000;
+  let closed = 0;
+  for (;;) {
+    closed = bares.filter((peer) => peer.closed).length;
+    if (closed === bares.length || performance.now() > deadline) break;
+    await sleep(20);
+  }
+  const ms = performance.now() - started;
+  const count = bares.length;
+  bares = [];
+  await sleep(500);
+  await fullGc();
+  return { peers: count, stopped: closed, userStop: closed, ms, memory: memory(), fds: openFds() };
+}
+
 serve({
   async init(): Promise<ScaleInitResult> {
     // Touch the machine once so that its construction is not billed to the first peer.
@@ -81,6 +109,8 @@ serve({
    * Starts `count` peers, peer i dialling host i of 127.<second>.0.0/16 on `port`, and resolves
    * once all are connected (handshake done) or `timeoutMs` passed. `sharedMachine`: give every
    * peer one machine made by createPeerMachine() instead of letting startPeer make one each.
+   * `kind`: 'peer' (the peer actor), or a floor it is held to: 'hand-written' (scale-bare.ts, no
+   * XState) or 'minimal-chart' (scale-minimal.ts, the least XState chart of the peer's shape).
    */
   async connect(req): Promise<ScaleConnectResult> {
     const count = req.count as number;
@@ -93,7 +123,14 @@ serve({
         if (connected + failed >= count) resolve();
       };
     });
-    for (let i = 0; i < count; i++) {
+    const kind = req.kind as ScaleClientKind;
+    for (let i = 0; i < count && kind === 'hand-written'; i++) {
+      bares.push(new BarePeer(hostAddress(req.second as number, i), req.port as number, req.pingIntervalMs as number, listen));
+    }
+    for (let i = 0; i < count && kind === 'minimal-chart'; i++) {
+      peers.push(startMinimalPeer(hostAddress(req.second as number, i), req.port as number, listen));
+    }
+    for (let i = 0; i < count && kind === 'peer'; i++) {
       const actor = startPeer(
         {
           host: hostAddress(req.second as number, i),
@@ -171,6 +208,7 @@ serve({
   /** STOP to every peer; counts those that reached their final state; then drops them all and GCs. */
   async stop(): Promise<ScaleStopResult> {
     const started = performance.now();
+    if (bares.length) return stopBare(started);
     for (const actor of peers) actor.send({ type: 'STOP' });
     let stopped = 0;
     let userStop = 0;
@@ -182,7 +220,8 @@ serve({
         const snapshot = actor.getSnapshot();
         if (snapshot.status === 'done') {
           stopped++;
-          if (snapshot.output?.reason === 'user-stop') userStop++;
+          const output = snapshot.output as { reason?: string } | undefined;
+          if (output?.reason === 'user-stop' || output === undefined) userStop++;
         }
       }
       if (stopped === peers.length || performance.now() > deadline) break;

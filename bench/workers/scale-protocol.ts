@@ -49,6 +49,9 @@ export interface ScaleInitResult {
   readonly fds: number;
 }
 
+/** What a scale client runs: the peer actor, or one of the floors it is held to. */
+export type ScaleClientKind = 'peer' | 'hand-written' | 'minimal-chart';
+
 export interface ScaleConnectResult {
   readonly started: number;
   readonly connected: number;

@@ -1,0 +1,123 @@
+/**
+ * The scale benchmark's floor: a hand-written peer (a net.Socket, our Framer and codec, one timer)
+ * doing the same rounds as the peer actor — version/verack, then a ping every interval after each
+ * pong, nonce checked, round trip measured — with no statechart, no actors, no options, no logs.
+ * What the actor costs on top of this is what the machine costs.
+ */
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { decodePayload, encodeMessage } from '../../src/protocol/codec.js';
+import { Framer } from '../../src/protocol/framer.js';
+import { PROTOCOL_VERSION, Services } from '../../src/protocol/limits.js';
+import { NETWORKS } from '../../src/protocol/networks.js';
+
+const MAGIC = NETWORKS.regtest.magic;
+
+/** What a bare peer reports, in the shapes the scale client counts for the peer actor too. */
+export type BareEvent =
+  | { readonly type: 'state'; readonly state: 'connected' }
+  | { readonly type: 'disconnect'; readonly reason: string; readonly established: boolean }
+  | { readonly type: 'rtt'; readonly lastMs: number };
+
+function versionFrame(): Buffer {
+  return encodeMessage(MAGIC, {
+    command: 'version',
+    payload: {
+      version: PROTOCOL_VERSION,
+      services: Services.NETWORK | Services.WITNESS,
+      timestamp: BigInt(Math.floor(Date.now() / 1000)),
+      receiver: { services: 0n, host: '::', port: 0 },
+      sender: { services: 0n, host: '::', port: 0 },
+      nonce: randomBytes(8).readBigUInt64LE(0),
+      userAgent: '/bench-bare:0.1/',
+      startHeight: 0,
+      relay: true,
+    },
+  });
+}
+
+const VERACK = encodeMessage(MAGIC, { command: 'verack', payload: {} });
+
+/** One hand-written peer: connects on construction, pings after each pong, stops on stop(). */
+export class BarePeer {
+  private readonly socket: net.Socket;
+  private readonly framer = new Framer(MAGIC);
+  private timer: NodeJS.Timeout | null = null;
+  private nonce = 0n;
+  private sentAt = 0;
+  private established = false;
+  private stopped = false;
+  /** True once the socket closed, for whatever reason. */
+  closed = false;
+
+  constructor(
+    host: string,
+    port: number,
+    private readonly intervalMs: number,
+    private readonly listener: (event: BareEvent) => void,
+  ) {
+    this.socket = net.connect({ host, port, noDelay: true });
+    // Inline arrows, not named fields: tsx's keepNames would give every named one a property of its own.
+    this.socket.on('connect', () => this.socket.write(versionFrame()));
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket.on('error', () => this.fail('socket-error'));
+    this.socket.on('close', () => {
+      this.closed = true;
+      this.fail('socket-closed');
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.framer.write(chunk);
+    for (let event = this.framer.next(); event; event = this.framer.next()) {
+      if (event.type === 'fatal') return this.fail('protocol');
+      if (event.type !== 'message') continue;
+      const message = decodePayload(event.command, event.payload);
+      switch (message.command) {
+        case 'version':
+          this.socket.write(VERACK);
+          break;
+        case 'verack':
+          this.established = true;
+          this.listener({ type: 'state', state: 'connected' });
+          this.schedule();
+          break;
+        case 'ping':
+          if (!('nonce' in message.payload)) break;
+          this.socket.write(encodeMessage(MAGIC, { command: 'pong', payload: { nonce: message.payload.nonce } }));
+          break;
+        case 'pong':
+          if (!('nonce' in message.payload) || message.payload.nonce !== this.nonce) break;
+          this.nonce = 0n;
+          this.listener({ type: 'rtt', lastMs: performance.now() - this.sentAt });
+          this.schedule();
+          break;
+      }
+    }
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(() => this.ping(), this.intervalMs);
+  }
+
+  private ping(): void {
+    this.timer = null;
+    this.nonce = randomBytes(8).readBigUInt64LE(0);
+    this.sentAt = performance.now();
+    this.socket.write(encodeMessage(MAGIC, { command: 'ping', payload: { nonce: this.nonce } }));
+  }
+
+  private fail(reason: string): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.socket.destroy();
+    this.listener({ type: 'disconnect', reason, established: this.established });
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The scale benchmark's second floor: the least XState v5 chart of the peer's shape — a root actor
+ * invoking a socket and a codec callback actor, a parallel session (traffic | link), the link
+ * connecting → handshaking → connected (pinging ↔ idle) on delays — doing the same rounds as the
+ * peer actor with nothing else: two context fields, no options, guards for the pong only, no logs.
+ * What XState itself costs for this shape; the peer actor is held to it, not to the hand-written peer.
+ */
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { type ActorRefFrom, assertEvent, assign, createActor, emit, fromCallback, sendTo, setup } from 'xstate';
+import { decodePayload, encodeMessage } from '../../src/protocol/codec.js';
+import { Framer } from '../../src/protocol/framer.js';
+import { PROTOCOL_VERSION, Services } from '../../src/protocol/limits.js';
+import { NETWORKS } from '../../src/protocol/networks.js';
+import type { BareEvent } from './scale-bare.js';
+
+const MAGIC = NETWORKS.regtest.magic;
+
+type SocketCommand = { type: 'write'; bytes: Buffer };
+type CodecCommand = { type: 'bytes'; chunk: Buffer } | { type: 'send'; frame: Buffer } | { type: 'link'; socket: SocketRef };
+type MinimalEvent =
+  | { type: 'socket.connected' }
+  | { type: 'socket.data'; chunk: Buffer }
+  | { type: 'socket.closed' }
+  | { type: 'payload.version' }
+  | { type: 'payload.verack' }
+  | { type: 'payload.ping'; nonce: bigint }
+  | { type: 'payload.pong'; nonce: bigint }
+  | { type: 'codec.fatal' }
+  | { type: 'STOP' };
+
+const socketActor = fromCallback<SocketCommand, { host: string; port: number }>(({ input, sendBack, receive }) => {
+  const socket = net.connect({ host: input.host, port: input.port, noDelay: true });
+  socket.on('connect', () => sendBack({ type: 'socket.connected' }));
+  socket.on('data', (chunk: Buffer) => sendBack({ type: 'socket.data', chunk }));
+  socket.on('error', () => {});
+  socket.on('close', () => sendBack({ type: 'socket.closed' }));
+  receive((command) => {
+    if (!socket.destroyed) socket.write(command.bytes);
+  });
+  return () => {
+    socket.removeAllListeners('close');
+    socket.destroy();
+  };
+});
+type SocketRef = ActorRefFrom<typeof socketActor>;
+
+const codecActor = fromCallback<CodecCommand>(({ sendBack, receive }) => {
+  const framer = new Framer(MAGIC);
+  let socket: SocketRef | null = null;
+  receive((command) => {
+    if (command.type === 'link') socket = command.socket;
+    else if (command.type === 'send') socket?.send({ type: 'write', bytes: command.frame });
+    else {
+      framer.write(command.chunk);
+      for (let event = framer.next(); event; event = framer.next()) {
+        if (event.type === 'fatal') return sendBack({ type: 'codec.fatal' });
+        if (event.type !== 'message') continue;
+        const message = decodePayload(event.command, event.payload);
+        if (message.command === 'version' || message.command === 'verack') sendBack({ type: `payload.${message.command}` });
+        else if ((message.command === 'ping' || message.command === 'pong') && 'nonce' in message.payload)
+          sendBack({ type: `payload.${message.command}`, nonce: message.payload.nonce });
+      }
+    }
+  });
+});
+
+const versionFrame = (): Buffer =>
+  encodeMessage(MAGIC, {
+    command: 'version',
+    payload: {
+      version: PROTOCOL_VERSION,
+      services: Services.NETWORK | Services.WITNESS,
+      timestamp: BigInt(Math.floor(Date.now() / 1000)),
+      receiver: { services: 0n, host: '::', port: 0 },
+      sender: { services: 0n, host: '::', port: 0 },
+      nonce: randomBytes(8).readBigUInt64LE(0),
+      userAgent: '/bench-minimal:0.1/',
+      startHeight: 0,
+      relay: true,
+    },
+  });
+const VERACK = encodeMessage(MAGIC, { command: 'verack', payload: {} });
+
+const minimalMachine = setup({
+  types: {
+    context: {} as { host: string; port: number; nonce: bigint; sentAt: number },
+    events: {} as MinimalEvent,
+    input: {} as { host: string; port: number },
+    emitted: {} as BareEvent,
+  },
+  actors: { socket: socketActor, codec: codecActor },
+  delays: { pingInterval: 1_000, pingTimeout: 20 * 60_000, connectTimeout: 60_000, handshakeTimeout: 60_000 },
+  guards: {
+    isExpectedPong: ({ context, event }) => {
+      assertEvent(event, 'payload.pong');
+      return event.nonce === context.nonce;
+    },
+  },
+  actions: {
+    forwardChunk: sendTo('codec', ({ event }) => {
+      assertEvent(event, 'socket.data');
+      return { type: 'bytes' as const, chunk: event.chunk };
+    }),
+    link: sendTo('codec', ({ self }) => ({ type: 'link' as const, socket: self.getSnapshot().children.socket as SocketRef })),
+    sendVersion: sendTo('codec', () => ({ type: 'send' as const, frame: versionFrame() })),
+    sendVerack: sendTo('codec', { type: 'send' as const, frame: VERACK }),
+    sendPong: sendTo('codec', ({ event }) => {
+      assertEvent(event, 'payload.ping');
+      return { type: 'send' as const, frame: encodeMessage(MAGIC, { command: 'pong', payload: { nonce: event.nonce } }) };
+    }),
+    recordPingSent: assign(() => ({ nonce: randomBytes(8).readBigUInt64LE(0), sentAt: performance.now() })),
+    sendPing: sendTo('codec', ({ context }) => ({
+      type: 'send' as const,
+      frame: encodeMessage(MAGIC, { command: 'ping', payload: { nonce: context.nonce } }),
+    })),
+    emitConnected: emit({ type: 'state' as const, state: 'connected' as const }),
+    emitRtt: emit(({ context }) => ({ type: 'rtt' as const, lastMs: performance.now() - context.sentAt })),
+    emitDisconnect: emit({ type: 'disconnect' as const, reason: 'socket-closed', established: true }),
+  },
+}).createMachine({
+  id: 'minimal',
+  context: ({ input }) => ({ host: input.host, port: input.port, nonce: 0n, sentAt: 0 }),
+  initial: 'session',
+  states: {
+    session: {
+      description: 'One connection: the socket and codec live as long as this state.',
+      type: 'parallel',
+      invoke: [
+        { id: 'codec', src: 'codec' },
+        { id: 'socket', src: 'socket', input: ({ context }) => ({ host: context.host, port: context.port }) },
+      ],
+      on: { 'socket.closed': { target: 'stopped', actions: 'emitDisconnect' }, 'codec.fatal': 'stopped', STOP: 'stopped' },
+      states: {
+        traffic: { description: 'Bytes to the codec.', on: { 'socket.data': { actions: 'forwardChunk' } } },
+        link: {
+          description: 'The connection lifecycle.',
+          initial: 'connecting',
+          states: {
+            connecting: {
+              description: 'Dialling.',
+              on: { 'socket.connected': { target: 'handshaking', actions: ['link', 'sendVersion'] } },
+              after: { connectTimeout: '#minimal.stopped' },
+            },
+            handshaking: {
+              description: 'Version, then verack.',
+              on: { 'payload.version': { actions: 'sendVerack' }, 'payload.verack': 'connected' },
+              after: { handshakeTimeout: '#minimal.stopped' },
+            },
+            connected: {
+              description: 'Pinging every interval after each pong.',
+              entry: 'emitConnected',
+              on: { 'payload.ping': { actions: 'sendPong' } },
+              initial: 'pinging',
+              states: {
+                pinging: {
+                  description: 'Ping out, waiting for its pong.',
+                  entry: ['recordPingSent', 'sendPing'],
+                  on: { 'payload.pong': { guard: 'isExpectedPong', target: 'idle', actions: 'emitRtt' } },
+                  after: { pingTimeout: '#minimal.stopped' },
+                },
+                idle: { description: 'Waiting to ping again.', after: { pingInterval: 'pinging' } },
+              },
+            },
+          },
+        },
+      },
+    },
+    stopped: { description: 'Done.', type: 'final' },
+  },
+});
+
+/** Starts one minimal-chart peer dialling host:port, pinging 1 s after each pong; its events go to `listener`. */
+export function startMinimalPeer(host: string, port: number, listener: (event: BareEvent) => void) {
+  const actor = createActor(minimalMachine, { input: { host, port } });
+  actor.on('*', listener);
+  return actor.start();
+}
