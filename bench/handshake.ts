@@ -29,7 +29,14 @@ const ROUND = 100;
 /** Unmeasured connections per contender first. */
 const WARMUP = 100;
 
-const CLIENTS: readonly ClientKey[] = ['ours', ...(CANDIDATE ? (['candidate'] as const) : []), ...BCOIN_KEYS];
+/** The two floors (hand-written with our codec; the least XState chart of the peer's shape) run beside ours and bcoin. */
+const FLOORS = process.env.BENCH_HANDSHAKE_FLOORS !== '0';
+const CLIENTS: readonly ClientKey[] = [
+  'ours',
+  ...(CANDIDATE ? (['candidate'] as const) : []),
+  ...(FLOORS ? (['bare', 'minimal'] as const) : []),
+  ...BCOIN_KEYS,
+];
 
 /** Nearest-rank percentile. */
 function percentile(sorted: readonly number[], p: number): number {
@@ -121,10 +128,13 @@ function report(
     const b = best(f);
     const x = ours[f] / b.value;
     const most = limit[name]!;
+    const floors = (['bare', 'minimal'] as const)
+      .filter((key) => stats.has(key))
+      .map((key) => `${label(key)} ${fmtRatio(stats.get(key)![f] / b.value)}`);
     return {
       name: `handshake ${name}: ours ÷ bcoin (lower is faster)`,
       goal: most === 1 ? 'faster than bcoin (< 1×)' : `≤ ${most}× bcoin`,
-      actual: `${fmtRatio(x)} (${fmtMs(ours[f])} vs ${fmtMs(b.value)} ms, ${label(b.key)})`,
+      actual: `${fmtRatio(x)} (${fmtMs(ours[f])} vs ${fmtMs(b.value)} ms, ${label(b.key)})${floors.length ? `; floors: ${floors.join(', ')}` : ''}`,
       met: most === 1 ? x < 1 : x <= most,
     };
   });
@@ -156,7 +166,12 @@ function report(
   return {
     tables: [
       latency,
-      targetsTable(targets),
+      targetsTable(
+        targets,
+        stats.has('bare')
+          ? ["floors: the same figure ÷ the same bcoin's for the codec only and the minimal chart (see the notes): a goal under the minimal chart's ratio asks for less than XState itself costs, one under the codec only's for less than the socket and the protocol work."]
+          : [],
+      ),
     ],
     targets,
     notes: [
@@ -167,6 +182,11 @@ function report(
         .join('; ')}.`,
       `Server: its own process (bench/workers/peer-server.ts), node:net + our codec on 127.0.0.1; answers \`version\` with \`version\` + \`verack\` in one write and keeps each connection until the client closes it; it counted ${serverStats.handshakes.toLocaleString('en')} completed handshakes (${serverStats.accepted.toLocaleString('en')} connections), the expected number.`,
       `Each contender is its own process; ${WARMUP} unmeasured connections each first, then rounds of ${ROUND} connections per contender, taking turns with the order rotating. Percentiles are nearest-rank over all ${COUNT.toLocaleString('en')} connections; targets compare ours with the faster bcoin backend for each figure.`,
+      ...(stats.has('bare')
+        ? [
+            "Floors, timed the same way: codec only (bench/workers/scale-bare.ts: a net.Socket, our Framer and codec, version → verack, no XState; then socket.destroy()), the least the socket and the protocol work cost; minimal chart (bench/workers/scale-minimal.ts: the least XState v5 chart of the peer's shape, a root actor invoking a socket and a codec callback actor, a parallel session, connecting → handshaking → connected on delays; then STOP and `await toPromise(actor)`), the least XState itself costs for that shape. BENCH_HANDSHAKE_FLOORS=0 leaves them out.",
+          ]
+        : []),
       ...clients
         .filter((c) => c.key === 'candidate')
         .map((c) => `candidate: ${c.backend} (BENCH_PEER_CANDIDATE), a change under review; targets are judged on src only.`),

@@ -6,6 +6,8 @@
  * With BENCH_PEER_CLIENT=bare it is instead a reference without the statechart: a bare socket with
  * our Framer, decodePayload and encodeMessage doing the same protocol work (handshake, decode every
  * message, answer pings), to show what the machine and its actors cost over the codec alone.
+ * With BENCH_PEER_CLIENT=minimal (handshakes only) it is the least XState chart of the peer's shape
+ * (scale-minimal.ts), to show what XState itself costs.
  */
 import net from 'node:net';
 import path from 'node:path';
@@ -26,11 +28,14 @@ import {
   type LoadResult,
   type PeerTransport,
 } from './peer-protocol.js';
+import { BarePeer } from './scale-bare.js';
+import { startMinimalPeer } from './scale-minimal.js';
 import { serveRequests } from './worker.js';
 
 const HOST = '127.0.0.1';
 const MAGIC = NETWORKS.regtest.magic;
 const BARE = process.env.BENCH_PEER_CLIENT === 'bare';
+const MINIMAL = process.env.BENCH_PEER_CLIENT === 'minimal';
 /**
  * BENCH_PEER_SRC: the src/ directory of a copy of the repository with a change to try (its own
  * machines/ beside it), measured as the contender "candidate" in the same run as src/.
@@ -170,6 +175,44 @@ async function handshakesOurs(port: number, count: number, transport: PeerTransp
   return { ms };
 }
 
+/** Handshakes of the hand-written peer (scale-bare.ts): socket, codec, version/verack, no XState. */
+async function handshakesBare(port: number, count: number): Promise<HandshakesResult> {
+  assertLoopback(HOST);
+  const ms: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    let settle: { resolve: (at: number) => void; reject: (error: Error) => void } | null = null;
+    const connected = new Promise<number>((resolve, reject) => (settle = { resolve, reject }));
+    const peer = new BarePeer(HOST, port, 60_000, (e) => {
+      if (e.type === 'state') settle!.resolve(performance.now());
+      else if (e.type === 'disconnect') settle!.reject(new Error(`handshake ${i} failed: ${e.reason}`));
+    });
+    ms.push((await connected) - started);
+    peer.stop();
+  }
+  return { ms };
+}
+
+/** Handshakes of the least XState chart of the peer's shape (scale-minimal.ts). */
+async function handshakesMinimal(port: number, count: number): Promise<HandshakesResult> {
+  assertLoopback(HOST);
+  const ms: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    let settle: { resolve: (at: number) => void; reject: (error: Error) => void } | null = null;
+    const connected = new Promise<number>((resolve, reject) => (settle = { resolve, reject }));
+    const actor = startMinimalPeer(HOST, port, (e) => {
+      if (e.type === 'state') settle!.resolve(performance.now());
+      else if (e.type === 'disconnect') settle!.reject(new Error(`handshake ${i} failed: ${e.reason}`));
+    });
+    const done = toPromise(actor);
+    ms.push((await connected) - started);
+    actor.send({ type: 'STOP' });
+    await done;
+  }
+  return { ms };
+}
+
 /** The reference client: the same protocol work as our peer, without the statechart. */
 function loadBare(req: LoadRequest): Promise<LoadResult> {
   assertLoopback(HOST);
@@ -245,12 +288,16 @@ function handle(req: ClientRequest): InfoResult | Promise<LoadResult> | Promise<
       return {
         backend: BARE
           ? `bare net.Socket + src/protocol Framer/decodePayload/encodeMessage, Node ${process.version}`
-          : `${SRC_DIR ? path.resolve(SRC_DIR) : 'src'}/peer.ts createPeer (statechart + socket and codec actors), Node ${process.version}`,
+          : MINIMAL
+            ? `bench/workers/scale-minimal.ts (the least XState chart of the peer's shape), Node ${process.version}`
+            : `${SRC_DIR ? path.resolve(SRC_DIR) : 'src'}/peer.ts createPeer (statechart + socket and codec actors), Node ${process.version}`,
       };
     case 'load':
+      if (MINIMAL) throw new Error('the minimal chart does not take floods');
       return BARE ? loadBare(req) : loadOurs(req);
     case 'handshakes':
-      if (BARE) throw new Error('the bare client does not do handshake timing');
+      if (BARE) return handshakesBare(req.port, req.count);
+      if (MINIMAL) return handshakesMinimal(req.port, req.count);
       return handshakesOurs(req.port, req.count, req.transport ?? 'v1');
   }
 }

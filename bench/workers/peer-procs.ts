@@ -10,7 +10,7 @@ import type { InfoResult, ListenResult } from './peer-protocol.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const TSX = ['--import', 'tsx'];
 
-export type ClientKey = 'ours' | 'candidate' | 'bare' | 'bcoin-js' | 'bcoin-node';
+export type ClientKey = 'ours' | 'candidate' | 'bare' | 'minimal' | 'bcoin-js' | 'bcoin-node';
 
 export interface Client {
   readonly key: ClientKey;
@@ -39,6 +39,7 @@ const LABELS: Record<ClientKey, string> = {
   ours: 'ours',
   candidate: 'candidate',
   bare: 'codec only',
+  minimal: 'minimal chart',
   'bcoin-js': 'bcoin js',
   'bcoin-node': 'bcoin node',
 };
@@ -46,11 +47,11 @@ const LABELS: Record<ClientKey, string> = {
 export async function startClients(keys: readonly ClientKey[]): Promise<Client[]> {
   const clients = keys.map((key): Client => {
     const worker =
-      key === 'ours' || key === 'bare' || key === 'candidate'
+      key === 'ours' || key === 'bare' || key === 'minimal' || key === 'candidate'
         ? Worker.start(`peer-${key}`, path.join(here, 'peer-ours.ts'), {
             execArgv: TSX,
             env: {
-              BENCH_PEER_CLIENT: key === 'bare' ? 'bare' : '',
+              BENCH_PEER_CLIENT: key === 'bare' || key === 'minimal' ? key : '',
               BENCH_PEER_SRC: key === 'candidate' ? path.join(path.resolve(CANDIDATE ?? '.'), 'src') : '',
             },
           })
