@@ -2,11 +2,14 @@
  * Crawl benchmark client: one createCrawl (src/crawl.ts, the real peer machine over TCP) from one
  * seed host of the lean local network (scale-hosts.ts on 127.41.x.y), timed, with its memory
  * sampled. Started by bench/crawl.ts with --expose-gc, one fresh process per concurrency, so that
- * peaks and baselines belong to one crawl.
+ * peaks and baselines belong to one crawl. `kind: 'minimal-chart'` crawls with the least XState chart
+ * of the peer's shape (scale-minimal.ts) as the crawl's peer actor: the floor XState sets.
  */
 import { performance } from 'node:perf_hooks';
 import { toPromise } from 'xstate';
 import { createCrawl } from '../../src/crawl.js';
+import type { PeerMachine } from '../../machines/peer.js';
+import { minimalPeerMachine } from './scale-minimal.js';
 import { fdLimits, fullGc, hostAddress, openFds, serve } from './scale-ipc.js';
 import type { CrawlRunResult, Memory } from './scale-protocol.js';
 
@@ -48,7 +51,10 @@ serve({
       addrTimeoutMs: 10_000,
       followLocal: true,
       peer: { connectTimeoutMs: 10_000, handshakeTimeoutMs: 10_000 },
-    });
+    }, req.kind === 'minimal-chart' ? {
+      // It emits what the crawl listens to and takes the crawl's peer input; the types differ only in what it ignores.
+      peerMachine: minimalPeerMachine as unknown as PeerMachine,
+    } : {});
     let peakActive = 0;
     let peakQueued = 0;
     crawl.on('progress', (p) => {

@@ -7,10 +7,9 @@
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { PeerEmitted } from '../../machines/peer/types.js';
-import type { BareEvent } from './scale-bare.js';
 import { median } from '../lib/stats.js';
 import { BarePeer } from './scale-bare.js';
-import { startMinimalPeer } from './scale-minimal.js';
+import { type MinimalEmitted, startMinimalPeer } from './scale-minimal.js';
 import { fdLimits, fullGc, hostAddress, openFds, serve, sleep } from './scale-ipc.js';
 import type {
   Memory,
@@ -49,7 +48,7 @@ let rtts: number[] | null = null;
 let onConnected: (() => void) | null = null;
 
 // One listener function for every actor, so the benchmark adds no closure per peer.
-function listen(event: PeerEmitted | BareEvent): void {
+function listen(event: PeerEmitted | MinimalEmitted): void {
   switch (event.type) {
     case 'state':
       if (event.state === 'connected') {

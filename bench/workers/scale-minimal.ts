@@ -1,16 +1,20 @@
 /**
- * The scale benchmark's second floor: the least XState v5 chart of the peer's shape — a root actor
+ * The benchmarks' second floor: the least XState v5 chart of the peer's shape — a root actor
  * invoking a socket and a codec callback actor, a parallel session (traffic | link), the link
  * connecting → handshaking → connected (pinging ↔ idle) on delays — doing the same rounds as the
- * peer actor with nothing else: two context fields, no options, guards for the pong only, no logs.
+ * peer actor with nothing else: a few context fields, no options, guards for the pong only, no logs.
  * What XState itself costs for this shape; the peer actor is held to it, not to the hand-written peer.
+ * With `getaddr: true` it asks for addresses once connected and emits what the crawl listens to
+ * (`handshake`, `rtt`, `addresses`), so the crawl benchmark can run it in place of the peer machine.
  */
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { type ActorRefFrom, assertEvent, assign, createActor, emit, fromCallback, sendTo, setup } from 'xstate';
+import { type ActorRefFrom, assertEvent, assign, createActor, emit, enqueueActions, fromCallback, sendTo, setup } from 'xstate';
 import { decodePayload, encodeMessage } from '../../src/protocol/codec.js';
 import { Framer } from '../../src/protocol/framer.js';
 import { PROTOCOL_VERSION, Services } from '../../src/protocol/limits.js';
+import type { AddrEntry } from '../../src/protocol/messages/addr.js';
+import type { VersionPayload } from '../../src/protocol/messages/version.js';
 import { NETWORKS } from '../../src/protocol/networks.js';
 import type { BareEvent } from './scale-bare.js';
 
@@ -22,8 +26,9 @@ type MinimalEvent =
   | { type: 'socket.connected' }
   | { type: 'socket.data'; chunk: Buffer }
   | { type: 'socket.closed' }
-  | { type: 'payload.version' }
+  | { type: 'payload.version'; version: VersionPayload }
   | { type: 'payload.verack' }
+  | { type: 'payload.addr'; addresses: AddrEntry[] }
   | { type: 'payload.ping'; nonce: bigint }
   | { type: 'payload.pong'; nonce: bigint }
   | { type: 'codec.fatal' }
@@ -57,7 +62,10 @@ const codecActor = fromCallback<CodecCommand>(({ sendBack, receive }) => {
         if (event.type === 'fatal') return sendBack({ type: 'codec.fatal' });
         if (event.type !== 'message') continue;
         const message = decodePayload(event.command, event.payload);
-        if (message.command === 'version' || message.command === 'verack') sendBack({ type: `payload.${message.command}` });
+        if (message.command === 'version') sendBack({ type: 'payload.version', version: message.payload });
+        else if (message.command === 'verack') sendBack({ type: 'payload.verack' });
+        else if (message.command === 'addr' && 'addresses' in message.payload)
+          sendBack({ type: 'payload.addr', addresses: message.payload.addresses });
         else if ((message.command === 'ping' || message.command === 'pong') && 'nonce' in message.payload)
           sendBack({ type: `payload.${message.command}`, nonce: message.payload.nonce });
       }
@@ -81,13 +89,23 @@ const versionFrame = (): Buffer =>
     },
   });
 const VERACK = encodeMessage(MAGIC, { command: 'verack', payload: {} });
+const GETADDR = encodeMessage(MAGIC, { command: 'getaddr', payload: {} });
+
+/** What the crawl hears from a peer besides the round trip: its handshake and addresses. */
+type CrawlHeard =
+  | { type: 'handshake'; remote: { version: number; services: bigint; userAgent: string; startHeight: number; transport: 'v1' } }
+  | { type: 'addresses'; command: 'addr'; addresses: { network: string; host: string; port: number; services: bigint; time: number }[] };
+
+/** What the minimal chart emits: what the hand-written peer reports, and what the crawl hears. */
+export type MinimalEmitted = BareEvent | CrawlHeard;
 
 const minimalMachine = setup({
   types: {
-    context: {} as { host: string; port: number; nonce: bigint; sentAt: number },
+    context: {} as { host: string; port: number; getaddr: boolean; version: VersionPayload | null; nonce: bigint; sentAt: number },
     events: {} as MinimalEvent,
-    input: {} as { host: string; port: number },
-    emitted: {} as BareEvent,
+    input: {} as { host: string; port: number; getaddr?: boolean },
+    emitted: {} as MinimalEmitted,
+    output: {} as { reason: 'user-stop'; cause: null },
   },
   actors: { socket: socketActor, codec: codecActor },
   delays: { pingInterval: 1_000, pingTimeout: 20 * 60_000, connectTimeout: 60_000, handshakeTimeout: 60_000 },
@@ -104,7 +122,38 @@ const minimalMachine = setup({
     }),
     link: sendTo('codec', ({ self }) => ({ type: 'link' as const, socket: self.getSnapshot().children.socket as SocketRef })),
     sendVersion: sendTo('codec', () => ({ type: 'send' as const, frame: versionFrame() })),
+    recordVersion: assign(({ event }) => {
+      assertEvent(event, 'payload.version');
+      return { version: event.version };
+    }),
     sendVerack: sendTo('codec', { type: 'send' as const, frame: VERACK }),
+    askForAddresses: enqueueActions(({ context, enqueue }) => {
+      if (context.getaddr) enqueue.sendTo('codec', { type: 'send' as const, frame: GETADDR });
+    }),
+    emitHandshake: emit(({ context }) => ({
+      type: 'handshake' as const,
+      remote: {
+        version: context.version!.version,
+        services: context.version!.services,
+        userAgent: context.version!.userAgent,
+        startHeight: context.version!.startHeight,
+        transport: 'v1' as const,
+      },
+    })),
+    emitAddresses: emit(({ event }) => {
+      assertEvent(event, 'payload.addr');
+      return {
+        type: 'addresses' as const,
+        command: 'addr' as const,
+        addresses: event.addresses.map((a) => ({
+          network: a.host.includes(':') ? 'ipv6' : 'ipv4',
+          host: a.host,
+          port: a.port,
+          services: a.services,
+          time: a.time,
+        })),
+      };
+    }),
     sendPong: sendTo('codec', ({ event }) => {
       assertEvent(event, 'payload.ping');
       return { type: 'send' as const, frame: encodeMessage(MAGIC, { command: 'pong', payload: { nonce: event.nonce } }) };
@@ -120,7 +169,7 @@ const minimalMachine = setup({
   },
 }).createMachine({
   id: 'minimal',
-  context: ({ input }) => ({ host: input.host, port: input.port, nonce: 0n, sentAt: 0 }),
+  context: ({ input }) => ({ host: input.host, port: input.port, getaddr: input.getaddr ?? false, version: null, nonce: 0n, sentAt: 0 }),
   initial: 'session',
   states: {
     session: {
@@ -144,13 +193,13 @@ const minimalMachine = setup({
             },
             handshaking: {
               description: 'Version, then verack.',
-              on: { 'payload.version': { actions: 'sendVerack' }, 'payload.verack': 'connected' },
+              on: { 'payload.version': { actions: ['recordVersion', 'sendVerack'] }, 'payload.verack': 'connected' },
               after: { handshakeTimeout: '#minimal.stopped' },
             },
             connected: {
               description: 'Pinging every interval after each pong.',
-              entry: 'emitConnected',
-              on: { 'payload.ping': { actions: 'sendPong' } },
+              entry: ['emitConnected', 'emitHandshake', 'askForAddresses'],
+              on: { 'payload.ping': { actions: 'sendPong' }, 'payload.addr': { actions: 'emitAddresses' } },
               initial: 'pinging',
               states: {
                 pinging: {
@@ -168,10 +217,14 @@ const minimalMachine = setup({
     },
     stopped: { description: 'Done.', type: 'final' },
   },
+  output: () => ({ reason: 'user-stop' as const, cause: null }),
 });
 
+/** The minimal chart as the crawl's `peer` actor (createCrawl's `peerMachine`); its input is the crawl's peer input. */
+export const minimalPeerMachine = minimalMachine;
+
 /** Starts one minimal-chart peer dialling host:port, pinging 1 s after each pong; its events go to `listener`. */
-export function startMinimalPeer(host: string, port: number, listener: (event: BareEvent) => void) {
+export function startMinimalPeer(host: string, port: number, listener: (event: MinimalEmitted) => void) {
   const actor = createActor(minimalMachine, { input: { host, port } });
   actor.on('*', listener);
   return actor.start();
