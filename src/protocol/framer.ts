@@ -35,9 +35,12 @@ export class Framer {
   private readonly maxPayload: number;
   private readonly verify: boolean;
   private readonly magicWord: number;
-  // The current header, always copied here: it may outlive the chunk it came in.
+  // A header split between chunks is gathered here, and so is one whose payload goes on past its
+  // chunk; a header whose whole message is in one chunk is read where it lies (`header` at `headerAt`).
   private readonly headerBytes = Buffer.alloc(HEADER_SIZE);
   private headerFilled = 0;
+  private header: Buffer = this.headerBytes;
+  private headerAt = 0;
   private haveHeader = false;
   private length = 0;
   private command = '';
@@ -102,11 +105,20 @@ export class Framer {
         continue;
       }
       if (!this.haveHeader) {
-        const take = Math.min(HEADER_SIZE - this.headerFilled, end - at);
-        chunk.copy(this.headerBytes, this.headerFilled, at, at + take);
-        this.headerFilled += take;
-        this.at = at += take;
-        if (this.headerFilled < HEADER_SIZE) continue;
+        if (this.headerFilled === 0 && end - at >= HEADER_SIZE) {
+          this.header = chunk;
+          this.headerAt = at;
+          this.headerFilled = HEADER_SIZE;
+          this.at = at += HEADER_SIZE;
+        } else {
+          const take = Math.min(HEADER_SIZE - this.headerFilled, end - at);
+          chunk.copy(this.headerBytes, this.headerFilled, at, at + take);
+          this.headerFilled += take;
+          this.at = at += take;
+          if (this.headerFilled < HEADER_SIZE) continue;
+          this.header = this.headerBytes;
+          this.headerAt = 0;
+        }
         const fatal = this.readHeader();
         if (fatal) {
           this.broken = fatal;
@@ -115,6 +127,12 @@ export class Framer {
           return { type: 'fatal', error: fatal };
         }
         if (this.length === 0) return this.complete(NO_PAYLOAD);
+        // Its payload goes on past this chunk, which the caller may reuse once it is read: keep a copy.
+        if (this.header === chunk && end - at < this.length) {
+          chunk.copy(this.headerBytes, 0, this.headerAt, this.headerAt + HEADER_SIZE);
+          this.header = this.headerBytes;
+          this.headerAt = 0;
+        }
         // A header that ends the chunk: nothing of its payload yet, so nothing to reserve. (Reserving
         // here once left a buffer behind when the payload then came whole in the next chunk.)
         if (at === end) continue;
@@ -147,25 +165,26 @@ export class Framer {
     this.at = 0;
   }
 
-  /** Reads the header in headerBytes; returns the fatal error if the stream cannot go on. */
+  /** Reads the header at `headerAt` of `header`; returns the fatal error if the stream cannot go on. */
   private readHeader(): ProtocolError | null {
-    const bytes = this.headerBytes;
+    const bytes = this.header;
+    const o = this.headerAt;
     this.haveHeader = true;
-    this.length = bytes.readUInt32LE(16);
-    const w0 = bytes.readInt32LE(4);
-    const w1 = bytes.readInt32LE(8);
-    const w2 = bytes.readInt32LE(12);
+    this.length = bytes.readUInt32LE(o + 16);
+    const w0 = bytes.readInt32LE(o + 4);
+    const w1 = bytes.readInt32LE(o + 8);
+    const w2 = bytes.readInt32LE(o + 12);
     const last = this.lastCommandWords;
     if (w0 !== last[0] || w1 !== last[1] || w2 !== last[2]) {
-      const header = parseHeader(bytes);
+      const header = parseHeader(o === 0 ? bytes : bytes.subarray(o, o + HEADER_SIZE));
       this.command = printableCommand(header.command);
       this.commandValid = header.commandValid;
       this.lastCommandWords = [w0, w1, w2];
     }
-    if (bytes.readUInt32LE(0) !== this.magicWord) {
+    if (bytes.readUInt32LE(o) !== this.magicWord) {
       return new ProtocolError(
         'bad-magic',
-        `wrong network magic ${bytes.toString('hex', 0, 4)}, expected ${Buffer.from(this.magic).toString('hex')}`,
+        `wrong network magic ${bytes.toString('hex', o, o + 4)}, expected ${Buffer.from(this.magic).toString('hex')}`,
       );
     }
     if (this.length > this.maxPayload) {
@@ -181,6 +200,11 @@ export class Framer {
   private complete(payload: Buffer): FrameEvent {
     this.haveHeader = false;
     this.headerFilled = 0;
+    const header = this.header;
+    const checksumAt = this.headerAt + 20;
+    // Not kept: the header's chunk may be large, and the next header may come in another.
+    this.header = this.headerBytes;
+    this.headerAt = 0;
     const command = this.command;
     if (!this.commandValid) {
       return {
@@ -189,13 +213,13 @@ export class Framer {
         error: new ProtocolError('bad-command', `invalid command ${JSON.stringify(command)}`, command),
       };
     }
-    if (this.verify && !checksumMatches(payload, this.headerBytes, 20)) {
+    if (this.verify && !checksumMatches(payload, header, checksumAt)) {
       return {
         type: 'dropped',
         command,
         error: new ProtocolError(
           'bad-checksum',
-          `${command}: checksum ${this.headerBytes.toString('hex', 20, 24)} does not match the payload`,
+          `${command}: checksum ${header.toString('hex', checksumAt, checksumAt + 4)} does not match the payload`,
           command,
         ),
       };

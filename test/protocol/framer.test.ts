@@ -127,6 +127,16 @@ describe('chunking does not matter', () => {
     expect(normalise(events)).toEqual([{ type: 'message', command: 'ping', payload: '8877665544332211' }]);
   });
 
+  it('a whole header whose payload goes on in the next chunk is kept as a copy, not read from the reused chunk', () => {
+    const frame = ping(0x1122334455667788n);
+    const first = Buffer.from(frame.subarray(0, 26)); // the whole header and two bytes of the nonce
+    const framer = new Framer(MAGIC);
+    expect(framer.push(first)).toEqual([]);
+    first.fill(0); // the caller reuses its buffer: magic, length and checksum would all be gone
+    const events = framer.push(Buffer.from(frame.subarray(26)));
+    expect(normalise(events)).toEqual([{ type: 'message', command: 'ping', payload: '8877665544332211' }]);
+  });
+
   it('zero-length payloads in the middle of chunks', () => {
     const stream = Buffer.concat([verack(), verack(), ping(1n), verack()]);
     const events = feed(splitAt(stream, [5, 24, 30, 48, 60]));
