@@ -23,11 +23,16 @@ function emitterOf(self: AnyActorRef): Emitter | null {
 /** Whether `emitRun` can deliver a run through `self`'s emitter; if not, emit each event as an action. */
 export const canEmitRun = (self: AnyActorRef): boolean => emitterOf(self) !== null;
 
-/** Delivers `events` to the actor's listeners, in order, once the current macrostep is over. */
-export function emitRun(self: AnyActorRef, events: readonly PeerMessageEvent[]): void {
+/**
+ * Delivers `events` to the actor's listeners, in order, once the current macrostep is over, then
+ * empties the array: XState keeps the action that carried it within reach of V8's young-generation
+ * collector (see the codec's `handedOver`), and a delivered run must not live on through it.
+ */
+export function emitRun(self: AnyActorRef, events: PeerMessageEvent[]): void {
   const emitter = emitterOf(self);
   if (!emitter) throw new Error('emitRun: this actor has no emitter; check canEmitRun first');
   emitter.defer(() => {
     for (const event of events) emitter.emit(event);
+    events.length = 0;
   });
 }

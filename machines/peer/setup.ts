@@ -267,7 +267,7 @@ export const peerSetup = setup({
       else for (const e of events) enqueue.emit(e);
     }),
     // Named, with the run as its params, so an inspector sees every message it delivers.
-    emitRun: ({ self }, params: { events: readonly PeerMessageEvent[] }) => emitRun(self, params.events),
+    emitRun: ({ self }, params: { events: PeerMessageEvent[] }) => emitRun(self, params.events),
     emitAddresses: emit(({ event }) => {
       assertEvent(event, ['payload.addr', 'payload.addrv2']);
       return event.type === 'payload.addr'

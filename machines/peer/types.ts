@@ -220,6 +220,7 @@ export interface UnknownPayloadEvent {
  */
 export interface PayloadBatchEvent {
   type: 'payload.batch';
+  /** The codec's run, emptied once the machine has handled it (when the next read starts): copy what you keep. */
   messages: readonly Message[];
 }
 

@@ -46,10 +46,21 @@ export const frameCodec = fromCallback<CodecCommand, CodecInput>(({ input, sendB
   };
 
   let batch: Message[] | null = null;
+  // The run last handed to the machine, emptied when the next read starts: the machine has handled it
+  // by then (its mailbox is done before another chunk or microtask comes). XState's microstep writes a
+  // closure holding its action records, and so the event, into the long-lived actor scope, and V8's
+  // young-generation collector then kept every message of every run alive until the next full
+  // collection: 3.3 MB promoted per scavenge on an inv × 1 flood, garbage collection a sixth of the time.
+  let handedOver: Message[] | null = null;
+  const releaseHandedOver = (): void => {
+    if (handedOver) handedOver.length = 0;
+    handedOver = null;
+  };
   const sendBatch = (): void => {
     if (batch === null) return;
     const messages = batch;
     batch = null;
+    handedOver = messages;
     sendBack({ type: 'payload.batch', messages });
   };
 
@@ -62,6 +73,7 @@ export const frameCodec = fromCallback<CodecCommand, CodecInput>(({ input, sendB
   const read = (): void => {
     if (reading || stopped || broken) return;
     reading = true;
+    releaseHandedOver();
     try {
       for (let event = wire.next(); event !== null && !stopped; event = wire.next()) {
         if (event.type === 'message') {
@@ -151,5 +163,6 @@ export const frameCodec = fromCallback<CodecCommand, CodecInput>(({ input, sendB
   return () => {
     stopped = true;
     batch = null;
+    releaseHandedOver();
   };
 });

@@ -48,6 +48,42 @@ describe('the run emitter', () => {
     ];
     actor.send({ type: 'go', events });
     expect(heard).toEqual(['message verack', '* message', 'message sendheaders', '* message']);
+    // Delivered, the run is let go: nothing the action kept may hold the events any longer.
+    expect(events).toEqual([]);
+  });
+});
+
+describe('a peer lets go of what it handled', () => {
+  it("empties a run's array and the events it became once handled; the messages the embedder heard stay whole", async () => {
+    const network = new MemoryNetwork();
+    const peer = await startMemoryPeer(network, {});
+    cleanups.push(() => peer.close());
+    const runs: (readonly unknown[])[] = [];
+    const delivered: unknown[][] = [];
+    const actor = createActor(memoryPeerMachine(network), {
+      inspect: (e) => {
+        if (e.type === '@xstate.event' && e.event.type === 'payload.batch') runs.push(e.event.messages);
+        if (e.type === '@xstate.action' && e.action.type === 'emitRun') delivered.push((e.action.params as { events: unknown[] }).events);
+      },
+      input: { host: '127.0.0.1', port: peer.port, network: 'regtest', transport: 'v1', connectOnStart: true, maxRetries: 0 },
+    });
+    const heard: PeerMessageEvent[] = [];
+    actor.on('message', (e) => heard.push(e));
+    actor.start();
+    cleanups.push(() => actor.stop());
+    const conn = await peer.waitForConnection();
+    await until(() => actor.getSnapshot().matches({ session: { link: 'connected' } }));
+    conn.sendRaw(Buffer.concat([1, 2, 3].map((n) => encodeMessage(MAGIC, inv(n)))));
+    await until(() => heard.filter((e) => e.command === 'inv').length === 3);
+    // One run of three, handled: its array and the events it became hold nothing any more.
+    expect(runs).toHaveLength(1);
+    expect(delivered).toHaveLength(1);
+    await until(() => runs[0]!.length === 0);
+    expect(delivered[0]).toEqual([]);
+    conn.sendRaw(encodeMessage(MAGIC, inv(4)));
+    await until(() => heard.filter((e) => e.command === 'inv').length === 4);
+    const hashes = heard.filter((e) => e.command === 'inv').map((e) => (e.command === 'inv' ? e.payload.items[0]!.hash[0] : -1));
+    expect(hashes).toEqual([1, 2, 3, 4]);
   });
 });
 
