@@ -149,69 +149,71 @@ function loadOurs(req: LoadRequest): Promise<LoadResult> {
   });
 }
 
-async function handshakesOurs(port: number, count: number, transport: PeerTransport): Promise<HandshakesResult> {
+/** How one timed connection tells `timeHandshakes` it is done: connected, or failed and why. */
+interface HandshakeReport {
+  connected(): void;
+  failed(why: string): void;
+}
+
+/**
+ * `count` sequential handshakes, each timed from the call of `open` to its report of `connected`;
+ * what `open` returns closes the connection (and is awaited) before the next one starts.
+ */
+async function timeHandshakes(count: number, open: (report: HandshakeReport) => () => unknown): Promise<HandshakesResult> {
   assertLoopback(HOST);
   const ms: number[] = [];
   for (let i = 0; i < count; i++) {
-    let connectedAt = 0;
     const started = performance.now();
-    const actor = createPeer({ host: HOST, port, network: 'regtest', connectOnStart: true, maxRetries: 0, transport });
-    const connected = new Promise<void>((resolve, reject) => {
-      actor.on('state', (e) => {
-        if (e.state === 'connected') {
-          connectedAt = performance.now();
-          resolve();
-        } else if (e.state === 'stopped' || e.state === 'backoff') {
-          reject(new Error(`handshake ${i} failed: ${e.reason}`));
-        }
+    let close: () => unknown = () => {};
+    const connectedAt = await new Promise<number>((resolve, reject) => {
+      close = open({
+        connected: () => resolve(performance.now()),
+        failed: (why) => reject(new Error(`handshake ${i} failed: ${why}`)),
       });
     });
-    actor.start();
-    await connected;
     ms.push(connectedAt - started);
-    actor.send({ type: 'STOP' });
-    await toPromise(actor);
+    await close();
   }
   return { ms };
 }
+
+const handshakesOurs = (port: number, count: number, transport: PeerTransport): Promise<HandshakesResult> =>
+  timeHandshakes(count, (report) => {
+    const actor = createPeer({ host: HOST, port, network: 'regtest', connectOnStart: true, maxRetries: 0, transport });
+    actor.on('state', (e) => {
+      if (e.state === 'connected') report.connected();
+      else if (e.state === 'stopped' || e.state === 'backoff') report.failed(e.reason ?? e.state);
+    });
+    actor.start();
+    return () => {
+      actor.send({ type: 'STOP' });
+      return toPromise(actor);
+    };
+  });
 
 /** Handshakes of the hand-written peer (scale-bare.ts): socket, codec, version/verack, no XState. */
-async function handshakesBare(port: number, count: number): Promise<HandshakesResult> {
-  assertLoopback(HOST);
-  const ms: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const started = performance.now();
-    let settle: { resolve: (at: number) => void; reject: (error: Error) => void } | null = null;
-    const connected = new Promise<number>((resolve, reject) => (settle = { resolve, reject }));
+const handshakesBare = (port: number, count: number): Promise<HandshakesResult> =>
+  timeHandshakes(count, (report) => {
     const peer = new BarePeer(HOST, port, 60_000, (e) => {
-      if (e.type === 'state') settle!.resolve(performance.now());
-      else if (e.type === 'disconnect') settle!.reject(new Error(`handshake ${i} failed: ${e.reason}`));
+      if (e.type === 'state') report.connected();
+      else if (e.type === 'disconnect') report.failed(e.reason);
     });
-    ms.push((await connected) - started);
-    peer.stop();
-  }
-  return { ms };
-}
+    return () => peer.stop();
+  });
 
 /** Handshakes of the least XState chart of the peer's shape (scale-minimal.ts). */
-async function handshakesMinimal(port: number, count: number): Promise<HandshakesResult> {
-  assertLoopback(HOST);
-  const ms: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const started = performance.now();
-    let settle: { resolve: (at: number) => void; reject: (error: Error) => void } | null = null;
-    const connected = new Promise<number>((resolve, reject) => (settle = { resolve, reject }));
+const handshakesMinimal = (port: number, count: number): Promise<HandshakesResult> =>
+  timeHandshakes(count, (report) => {
     const actor = startMinimalPeer(HOST, port, (e) => {
-      if (e.type === 'state') settle!.resolve(performance.now());
-      else if (e.type === 'disconnect') settle!.reject(new Error(`handshake ${i} failed: ${e.reason}`));
+      if (e.type === 'state') report.connected();
+      else if (e.type === 'disconnect') report.failed(e.reason);
     });
     const done = toPromise(actor);
-    ms.push((await connected) - started);
-    actor.send({ type: 'STOP' });
-    await done;
-  }
-  return { ms };
-}
+    return () => {
+      actor.send({ type: 'STOP' });
+      return done;
+    };
+  });
 
 /** The reference client: the same protocol work as our peer, without the statechart. */
 function loadBare(req: LoadRequest): Promise<LoadResult> {

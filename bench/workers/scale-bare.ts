@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { decodePayload, encodeMessage } from '../../src/protocol/codec.js';
 import { Framer } from '../../src/protocol/framer.js';
-import { PROTOCOL_VERSION, Services } from '../../src/protocol/limits.js';
 import { NETWORKS } from '../../src/protocol/networks.js';
+import { benchVersionFrame } from './version-frame.js';
 
 const MAGIC = NETWORKS.regtest.magic;
 
@@ -19,22 +19,7 @@ export type BareEvent =
   | { readonly type: 'disconnect'; readonly reason: string; readonly established: boolean }
   | { readonly type: 'rtt'; readonly lastMs: number };
 
-function versionFrame(): Buffer {
-  return encodeMessage(MAGIC, {
-    command: 'version',
-    payload: {
-      version: PROTOCOL_VERSION,
-      services: Services.NETWORK | Services.WITNESS,
-      timestamp: BigInt(Math.floor(Date.now() / 1000)),
-      receiver: { services: 0n, host: '::', port: 0 },
-      sender: { services: 0n, host: '::', port: 0 },
-      nonce: randomBytes(8).readBigUInt64LE(0),
-      userAgent: '/bench-bare:0.1/',
-      startHeight: 0,
-      relay: true,
-    },
-  });
-}
+const versionFrame = (): Buffer => benchVersionFrame({ userAgent: '/bench-bare:0.1/' });
 
 const VERACK = encodeMessage(MAGIC, { command: 'verack', payload: {} });
 

@@ -12,10 +12,10 @@ import net from 'node:net';
 import { type ActorRefFrom, assertEvent, assign, createActor, emit, enqueueActions, fromCallback, sendTo, setup } from 'xstate';
 import { decodePayload, encodeMessage } from '../../src/protocol/codec.js';
 import { Framer } from '../../src/protocol/framer.js';
-import { PROTOCOL_VERSION, Services } from '../../src/protocol/limits.js';
 import type { AddrEntry } from '../../src/protocol/messages/addr.js';
 import type { VersionPayload } from '../../src/protocol/messages/version.js';
 import { NETWORKS } from '../../src/protocol/networks.js';
+import { benchVersionFrame } from './version-frame.js';
 import type { BareEvent } from './scale-bare.js';
 
 const MAGIC = NETWORKS.regtest.magic;
@@ -73,21 +73,7 @@ const codecActor = fromCallback<CodecCommand>(({ sendBack, receive }) => {
   });
 });
 
-const versionFrame = (): Buffer =>
-  encodeMessage(MAGIC, {
-    command: 'version',
-    payload: {
-      version: PROTOCOL_VERSION,
-      services: Services.NETWORK | Services.WITNESS,
-      timestamp: BigInt(Math.floor(Date.now() / 1000)),
-      receiver: { services: 0n, host: '::', port: 0 },
-      sender: { services: 0n, host: '::', port: 0 },
-      nonce: randomBytes(8).readBigUInt64LE(0),
-      userAgent: '/bench-minimal:0.1/',
-      startHeight: 0,
-      relay: true,
-    },
-  });
+const versionFrame = (): Buffer => benchVersionFrame({ userAgent: '/bench-minimal:0.1/' });
 const VERACK = encodeMessage(MAGIC, { command: 'verack', payload: {} });
 const GETADDR = encodeMessage(MAGIC, { command: 'getaddr', payload: {} });
 

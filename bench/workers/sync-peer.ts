@@ -13,9 +13,10 @@ import { headerHash } from '../../src/chain/header.js';
 import { CHAIN_PARAMS } from '../../src/chain/params.js';
 import { decodePayload, encodeMessage, frame } from '../../src/protocol/codec.js';
 import { Framer } from '../../src/protocol/framer.js';
-import { MAX_HEADERS_RESULTS, PROTOCOL_VERSION, Services } from '../../src/protocol/limits.js';
+import { MAX_HEADERS_RESULTS } from '../../src/protocol/limits.js';
 import { NETWORKS } from '../../src/protocol/networks.js';
 import { serveRequests } from './worker.js';
+import { benchVersionFrame } from './version-frame.js';
 
 const MAGIC = NETWORKS.regtest.magic;
 let headers: Buffer[] = [];
@@ -48,22 +49,8 @@ function answerAfter(height: number): { frame: Buffer; count: number } {
   return { frame: cached, count: slice.length };
 }
 
-function version(): Buffer {
-  return encodeMessage(MAGIC, {
-    command: 'version',
-    payload: {
-      version: PROTOCOL_VERSION,
-      services: Services.NETWORK | Services.WITNESS,
-      timestamp: BigInt(Math.floor(Date.now() / 1000)),
-      receiver: { services: 0n, host: '::', port: 0 },
-      sender: { services: 0n, host: '::', port: 0 },
-      nonce: 0x5eed5eed5eed5eedn,
-      userAgent: '/bench-sync-peer:0.1/',
-      startHeight: headers.length,
-      relay: false,
-    },
-  });
-}
+const version = (): Buffer =>
+  benchVersionFrame({ userAgent: '/bench-sync-peer:0.1/', startHeight: headers.length, nonce: 0x5eed5eed5eed5eedn, relay: false });
 
 function serve(socket: net.Socket): void {
   socket.setNoDelay(true);
