@@ -52,10 +52,6 @@ export const frameCodec = fromCallback<CodecCommand, CodecInput>(({ input, sendB
   // young-generation collector then kept every message of every run alive until the next full
   // collection: 3.3 MB promoted per scavenge on an inv × 1 flood, garbage collection a sixth of the time.
   let handedOver: Message[] | null = null;
-  const releaseHandedOver = (): void => {
-    if (handedOver) handedOver.length = 0;
-    handedOver = null;
-  };
   const sendBatch = (): void => {
     if (batch === null) return;
     const messages = batch;
@@ -73,7 +69,8 @@ export const frameCodec = fromCallback<CodecCommand, CodecInput>(({ input, sendB
   const read = (): void => {
     if (reading || stopped || broken) return;
     reading = true;
-    releaseHandedOver();
+    if (handedOver) handedOver.length = 0;
+    handedOver = null;
     try {
       for (let event = wire.next(); event !== null && !stopped; event = wire.next()) {
         if (event.type === 'message') {
@@ -163,6 +160,7 @@ export const frameCodec = fromCallback<CodecCommand, CodecInput>(({ input, sendB
   return () => {
     stopped = true;
     batch = null;
-    releaseHandedOver();
+    if (handedOver) handedOver.length = 0;
+    handedOver = null;
   };
 });
