@@ -430,9 +430,9 @@ async function run(ctx: BenchContext): Promise<ModuleReport> {
     numeric: floorColumns.map((_, i) => i).filter((i) => i !== 0),
     rows: floorRows,
     notes: [
-      'Each floor does what the peer actor does in a round — version/verack, then a ping 1 s after each pong, the nonce checked, the round trip measured and reported — and nothing else.',
-      'hand-written (workers/scale-bare.ts): a net.Socket, our Framer and codec, one timer; no XState. The least Node, a socket and the protocol work cost on this machine.',
-      'minimal chart (workers/scale-minimal.ts): the least XState v5 chart of the peer\'s shape — a root actor invoking a socket and a codec callback actor, a parallel session (traffic | link), connecting → handshaking → connected (pinging ↔ idle) on delays, two context fields, one guard, no options or logs. Above the hand-written peer it is what XState itself costs for this shape; a target below it cannot be met by work on our chart or actors.',
+      'Each floor does the peer actor\'s rounds — version/verack, then a ping 1 s after each pong with the peer\'s own nonce source, the nonce checked, the round trip measured and reported, under the peer\'s timers (connect and handshake deadlines, ping timeout) — and no more. The peer actor does a little more, which stays on its side of the comparison: it also sends wtxidrelay, sendaddrv2 and one getaddr at the handshake (the hosts answer an empty addr) and emits a `message` event for every message in and out.',
+      'hand-written (workers/scale-bare.ts): a net.Socket, our Framer and codec, plain timers; no XState. The least Node, a socket and the protocol work cost on this machine.',
+      'minimal chart (workers/scale-minimal.ts): the least XState v5 chart of the peer\'s shape — a root actor invoking a socket and a codec callback actor, a parallel session (traffic | link), connecting → handshaking → connected (pinging ↔ idle) on delays, a few context fields, one guard, no options or logs. Above the hand-written peer it is what XState itself costs for this shape; a target below it cannot be met by work on our chart or actors.',
     ],
   };
 

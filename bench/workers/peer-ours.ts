@@ -16,7 +16,6 @@ import { toPromise } from 'xstate';
 import { messageName } from '../../machines/peer/messages.js';
 import { decodePayload, encodeMessage } from '../../src/protocol/codec.js';
 import { Framer } from '../../src/protocol/framer.js';
-import { PROTOCOL_VERSION } from '../../src/protocol/limits.js';
 import type { InventoryPayload } from '../../src/protocol/messages/inventory.js';
 import { NETWORKS } from '../../src/protocol/networks.js';
 import {
@@ -28,8 +27,10 @@ import {
   type LoadResult,
   type PeerTransport,
 } from './peer-protocol.js';
+import { DEFAULTS } from '../../machines/peer/options.js';
 import { BarePeer } from './scale-bare.js';
 import { startMinimalPeer } from './scale-minimal.js';
+import { benchVersionFrame } from './version-frame.js';
 import { serveRequests } from './worker.js';
 
 const HOST = '127.0.0.1';
@@ -204,7 +205,7 @@ const handshakesBare = (port: number, count: number): Promise<HandshakesResult> 
 /** Handshakes of the least XState chart of the peer's shape (scale-minimal.ts). */
 const handshakesMinimal = (port: number, count: number): Promise<HandshakesResult> =>
   timeHandshakes(count, (report) => {
-    const actor = startMinimalPeer(HOST, port, (e) => {
+    const actor = startMinimalPeer(HOST, port, DEFAULTS.pingIntervalMs, (e) => {
       if (e.type === 'state') report.connected();
       else if (e.type === 'disconnect') report.failed(e.reason);
     });
@@ -230,22 +231,7 @@ function loadBare(req: LoadRequest): Promise<LoadResult> {
     socket.on('error', (error) => reject(error));
     socket.on('close', () => reject(new Error('bare client: connection closed during the flood')));
     socket.once('connect', () => {
-      socket.write(
-        encodeMessage(MAGIC, {
-          command: 'version',
-          payload: {
-            version: PROTOCOL_VERSION,
-            services: 0n,
-            timestamp: BigInt(Math.floor(Date.now() / 1000)),
-            receiver: { services: 0n, host: HOST, port: req.port },
-            sender: { services: 0n, host: '0.0.0.0', port: 0 },
-            nonce: 1n,
-            userAgent: '/bench-bare:1.0/',
-            startHeight: 0,
-            relay: false,
-          },
-        }),
-      );
+      socket.write(benchVersionFrame({ userAgent: '/bench-bare:1.0/', nonce: 1n, relay: false }));
     });
     socket.on('data', (chunk: Buffer) => {
       for (const event of framer.push(chunk)) {

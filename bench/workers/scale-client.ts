@@ -34,13 +34,21 @@ const { createPeerMachine, startPeer } = (await import(
 const RESOLUTION_MS = 10;
 
 /** What `stop` needs of a running actor, the peer's or the minimal chart's. */
-interface Stoppable {
+interface StoppableActor {
   send(event: { type: 'STOP' }): void;
   getSnapshot(): { status: string; output?: unknown };
 }
 
-let peers: Stoppable[] = [];
-let bares: BarePeer[] = [];
+/** The peers of this process, of whichever kind was asked for. */
+let peers: (StoppableActor | BarePeer)[] = [];
+
+/** Where a peer stands after STOP: still running, stopped by it, or ended some other way. */
+function outcomeOf(peer: StoppableActor | BarePeer): 'running' | 'user-stop' | 'other' {
+  if (peer instanceof BarePeer) return peer.outcome;
+  const snapshot = peer.getSnapshot();
+  if (snapshot.status !== 'done') return 'running';
+  return (snapshot.output as { reason?: string } | undefined)?.reason === 'user-stop' ? 'user-stop' : 'other';
+}
 let connected = 0;
 let failures: Record<string, number> = {};
 let pongs = 0;
@@ -78,24 +86,6 @@ function memory(): Memory {
 const percentile = (sorted: readonly number[], p: number): number =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : Number.NaN;
 
-/** Stops every bare peer and waits for their sockets to close: the bare side of `stop`. */
-async function stopBare(started: number): Promise<ScaleStopResult> {
-  for (const peer of bares) peer.stop();
-  const deadline = performance.now() + 10_000;
-  let closed = 0;
-  for (;;) {
-    closed = bares.filter((peer) => peer.closed).length;
-    if (closed === bares.length || performance.now() > deadline) break;
-    await sleep(20);
-  }
-  const ms = performance.now() - started;
-  const count = bares.length;
-  bares = [];
-  await sleep(500);
-  await fullGc();
-  return { peers: count, stopped: closed, userStop: closed, ms, memory: memory(), fds: openFds() };
-}
-
 serve({
   async init(): Promise<ScaleInitResult> {
     // Touch the machine once so that its construction is not billed to the first peer.
@@ -123,24 +113,29 @@ serve({
       };
     });
     const kind = req.kind as ScaleClientKind;
-    for (let i = 0; i < count && kind === 'hand-written'; i++) {
-      bares.push(new BarePeer(hostAddress(req.second as number, i), req.port as number, req.pingIntervalMs as number, listen));
-    }
-    for (let i = 0; i < count && kind === 'minimal-chart'; i++) {
-      peers.push(startMinimalPeer(hostAddress(req.second as number, i), req.port as number, listen));
-    }
-    for (let i = 0; i < count && kind === 'peer'; i++) {
+    const port = req.port as number;
+    const pingIntervalMs = req.pingIntervalMs as number;
+    for (let i = 0; i < count; i++) {
+      const host = hostAddress(req.second as number, i);
+      if (kind === 'hand-written') {
+        peers.push(new BarePeer(host, port, pingIntervalMs, listen));
+        continue;
+      }
+      if (kind === 'minimal-chart') {
+        peers.push(startMinimalPeer(host, port, pingIntervalMs, listen));
+        continue;
+      }
       const actor = startPeer(
         {
-          host: hostAddress(req.second as number, i),
-          port: req.port as number,
+          host,
+          port,
           network: 'regtest',
           connectOnStart: true,
           maxRetries: 0,
           // The lean hosts speak v1 only (a v2 key exchange there would end as v2-unsupported).
           transport: 'v1',
           onDisconnect: 'stop',
-          pingIntervalMs: req.pingIntervalMs as number,
+          pingIntervalMs,
           // Generous: thousands of handshakes at once share one event loop; the benchmark reports
           // how long they took, a timeout would only hide it.
           connectTimeoutMs: 60_000,
@@ -204,24 +199,23 @@ serve({
     };
   },
 
-  /** STOP to every peer; counts those that reached their final state; then drops them all and GCs. */
+  /** STOP to every peer (stop() to a hand-written one); counts those that ended; then drops them all and GCs. */
   async stop(): Promise<ScaleStopResult> {
     const started = performance.now();
-    if (bares.length) return stopBare(started);
-    for (const actor of peers) actor.send({ type: 'STOP' });
+    for (const peer of peers) {
+      if (peer instanceof BarePeer) peer.stop();
+      else peer.send({ type: 'STOP' });
+    }
     let stopped = 0;
     let userStop = 0;
     const deadline = performance.now() + 10_000;
     for (;;) {
       stopped = 0;
       userStop = 0;
-      for (const actor of peers) {
-        const snapshot = actor.getSnapshot();
-        if (snapshot.status === 'done') {
-          stopped++;
-          const output = snapshot.output as { reason?: string } | undefined;
-          if (output?.reason === 'user-stop' || output === undefined) userStop++;
-        }
+      for (const peer of peers) {
+        const outcome = outcomeOf(peer);
+        if (outcome !== 'running') stopped++;
+        if (outcome === 'user-stop') userStop++;
       }
       if (stopped === peers.length || performance.now() > deadline) break;
       await sleep(20);

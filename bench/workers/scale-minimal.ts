@@ -2,16 +2,18 @@
  * The benchmarks' second floor: the least XState v5 chart of the peer's shape — a root actor
  * invoking a socket and a codec callback actor, a parallel session (traffic | link), the link
  * connecting → handshaking → connected (pinging ↔ idle) on delays — doing the same rounds as the
- * peer actor with nothing else: a few context fields, no options, guards for the pong only, no logs.
+ * peer actor with nothing else: a few context fields, the peer's timers, one guard (the pong's), no logs.
  * What XState itself costs for this shape; the peer actor is held to it, not to the hand-written peer.
  * With `getaddr: true` it asks for addresses once connected and emits what the crawl listens to
  * (`handshake`, `rtt`, `addresses`), so the crawl benchmark can run it in place of the peer machine.
  */
-import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { type ActorRefFrom, assertEvent, assign, createActor, emit, enqueueActions, fromCallback, sendTo, setup } from 'xstate';
 import { decodePayload, encodeMessage } from '../../src/protocol/codec.js';
 import { Framer } from '../../src/protocol/framer.js';
+import { cryptoNonce, heardFromAddr } from '../../machines/peer/messages.js';
+import { DEFAULTS } from '../../machines/peer/options.js';
+import type { HeardAddress } from '../../machines/peer/types.js';
 import type { AddrEntry } from '../../src/protocol/messages/addr.js';
 import type { VersionPayload } from '../../src/protocol/messages/version.js';
 import { NETWORKS } from '../../src/protocol/networks.js';
@@ -80,21 +82,40 @@ const GETADDR = encodeMessage(MAGIC, { command: 'getaddr', payload: {} });
 /** What the crawl hears from a peer besides the round trip: its handshake and addresses. */
 type CrawlHeard =
   | { type: 'handshake'; remote: { version: number; services: bigint; userAgent: string; startHeight: number; transport: 'v1' } }
-  | { type: 'addresses'; command: 'addr'; addresses: { network: string; host: string; port: number; services: bigint; time: number }[] };
+  | { type: 'addresses'; command: 'addr'; addresses: HeardAddress[] };
+
+interface MinimalContext {
+  host: string;
+  port: number;
+  getaddr: boolean;
+  pingIntervalMs: number;
+  version: VersionPayload | null;
+  established: boolean;
+  /** Why the connection ended when it was not STOP. */
+  failure: string | null;
+  nonce: bigint;
+  sentAt: number;
+}
 
 /** What the minimal chart emits: what the hand-written peer reports, and what the crawl hears. */
 export type MinimalEmitted = BareEvent | CrawlHeard;
 
 const minimalMachine = setup({
   types: {
-    context: {} as { host: string; port: number; getaddr: boolean; version: VersionPayload | null; nonce: bigint; sentAt: number },
+    context: {} as MinimalContext,
     events: {} as MinimalEvent,
-    input: {} as { host: string; port: number; getaddr?: boolean },
+    input: {} as { host: string; port: number; getaddr?: boolean; pingIntervalMs?: number },
     emitted: {} as MinimalEmitted,
-    output: {} as { reason: 'user-stop'; cause: null },
+    output: {} as { reason: 'user-stop' | 'failed'; cause: string | null },
   },
   actors: { socket: socketActor, codec: codecActor },
-  delays: { pingInterval: 1_000, pingTimeout: 20 * 60_000, connectTimeout: 60_000, handshakeTimeout: 60_000 },
+  // The peer's defaults, except the connect timeout: the scale client gives its peers a minute too.
+  delays: {
+    pingInterval: ({ context }) => context.pingIntervalMs,
+    pingTimeout: DEFAULTS.pingTimeoutMs,
+    connectTimeout: 60_000,
+    handshakeTimeout: DEFAULTS.handshakeTimeoutMs,
+  },
   guards: {
     isExpectedPong: ({ context, event }) => {
       assertEvent(event, 'payload.pong');
@@ -128,34 +149,40 @@ const minimalMachine = setup({
     })),
     emitAddresses: emit(({ event }) => {
       assertEvent(event, 'payload.addr');
-      return {
-        type: 'addresses' as const,
-        command: 'addr' as const,
-        addresses: event.addresses.map((a) => ({
-          network: a.host.includes(':') ? 'ipv6' : 'ipv4',
-          host: a.host,
-          port: a.port,
-          services: a.services,
-          time: a.time,
-        })),
-      };
+      return { type: 'addresses' as const, command: 'addr' as const, addresses: heardFromAddr(event.addresses) };
     }),
     sendPong: sendTo('codec', ({ event }) => {
       assertEvent(event, 'payload.ping');
       return { type: 'send' as const, frame: encodeMessage(MAGIC, { command: 'pong', payload: { nonce: event.nonce } }) };
     }),
-    recordPingSent: assign(() => ({ nonce: randomBytes(8).readBigUInt64LE(0), sentAt: performance.now() })),
+    recordPingSent: assign(() => ({ nonce: cryptoNonce(), sentAt: performance.now() })),
     sendPing: sendTo('codec', ({ context }) => ({
       type: 'send' as const,
       frame: encodeMessage(MAGIC, { command: 'ping', payload: { nonce: context.nonce } }),
     })),
+    markEstablished: assign({ established: true }),
+    recordFailure: assign((_, params: { reason: string }) => ({ failure: params.reason })),
     emitConnected: emit({ type: 'state' as const, state: 'connected' as const }),
     emitRtt: emit(({ context }) => ({ type: 'rtt' as const, lastMs: performance.now() - context.sentAt })),
-    emitDisconnect: emit({ type: 'disconnect' as const, reason: 'socket-closed', established: true }),
+    emitDisconnect: emit(({ context }) => ({
+      type: 'disconnect' as const,
+      reason: context.failure ?? 'user-stop',
+      established: context.established,
+    })),
   },
 }).createMachine({
   id: 'minimal',
-  context: ({ input }) => ({ host: input.host, port: input.port, getaddr: input.getaddr ?? false, version: null, nonce: 0n, sentAt: 0 }),
+  context: ({ input }) => ({
+    host: input.host,
+    port: input.port,
+    getaddr: input.getaddr ?? false,
+    pingIntervalMs: input.pingIntervalMs ?? DEFAULTS.pingIntervalMs,
+    version: null,
+    established: false,
+    failure: null,
+    nonce: 0n,
+    sentAt: 0,
+  }),
   initial: 'session',
   states: {
     session: {
@@ -165,7 +192,11 @@ const minimalMachine = setup({
         { id: 'codec', src: 'codec' },
         { id: 'socket', src: 'socket', input: ({ context }) => ({ host: context.host, port: context.port }) },
       ],
-      on: { 'socket.closed': { target: 'stopped', actions: 'emitDisconnect' }, 'codec.fatal': 'stopped', STOP: 'stopped' },
+      on: {
+        'socket.closed': { target: 'failed', actions: { type: 'recordFailure', params: { reason: 'socket-closed' } } },
+        'codec.fatal': { target: 'failed', actions: { type: 'recordFailure', params: { reason: 'framing-error' } } },
+        STOP: 'stopped',
+      },
       states: {
         traffic: { description: 'Bytes to the codec.', on: { 'socket.data': { actions: 'forwardChunk' } } },
         link: {
@@ -175,16 +206,20 @@ const minimalMachine = setup({
             connecting: {
               description: 'Dialling.',
               on: { 'socket.connected': { target: 'handshaking', actions: ['link', 'sendVersion'] } },
-              after: { connectTimeout: '#minimal.stopped' },
+              after: {
+                connectTimeout: { target: '#minimal.failed', actions: { type: 'recordFailure', params: { reason: 'connect-timeout' } } },
+              },
             },
             handshaking: {
               description: 'Version, then verack.',
               on: { 'payload.version': { actions: ['recordVersion', 'sendVerack'] }, 'payload.verack': 'connected' },
-              after: { handshakeTimeout: '#minimal.stopped' },
+              after: {
+                handshakeTimeout: { target: '#minimal.failed', actions: { type: 'recordFailure', params: { reason: 'handshake-timeout' } } },
+              },
             },
             connected: {
               description: 'Pinging every interval after each pong.',
-              entry: ['emitConnected', 'emitHandshake', 'askForAddresses'],
+              entry: ['markEstablished', 'emitConnected', 'emitHandshake', 'askForAddresses'],
               on: { 'payload.ping': { actions: 'sendPong' }, 'payload.addr': { actions: 'emitAddresses' } },
               initial: 'pinging',
               states: {
@@ -192,7 +227,9 @@ const minimalMachine = setup({
                   description: 'Ping out, waiting for its pong.',
                   entry: ['recordPingSent', 'sendPing'],
                   on: { 'payload.pong': { guard: 'isExpectedPong', target: 'idle', actions: 'emitRtt' } },
-                  after: { pingTimeout: '#minimal.stopped' },
+                  after: {
+                    pingTimeout: { target: '#minimal.failed', actions: { type: 'recordFailure', params: { reason: 'ping-timeout' } } },
+                  },
                 },
                 idle: { description: 'Waiting to ping again.', after: { pingInterval: 'pinging' } },
               },
@@ -201,17 +238,18 @@ const minimalMachine = setup({
         },
       },
     },
+    failed: { description: 'The connection ended on its own: reports why, then is done.', entry: 'emitDisconnect', always: 'stopped' },
     stopped: { description: 'Done.', type: 'final' },
   },
-  output: () => ({ reason: 'user-stop' as const, cause: null }),
+  output: ({ context }) => ({ reason: context.failure === null ? 'user-stop' : 'failed', cause: context.failure }),
 });
 
 /** The minimal chart as the crawl's `peer` actor (createCrawl's `peerMachine`); its input is the crawl's peer input. */
 export const minimalPeerMachine = minimalMachine;
 
-/** Starts one minimal-chart peer dialling host:port, pinging 1 s after each pong; its events go to `listener`. */
-export function startMinimalPeer(host: string, port: number, listener: (event: MinimalEmitted) => void) {
-  const actor = createActor(minimalMachine, { input: { host, port } });
+/** Starts one minimal-chart peer dialling host:port, pinging `pingIntervalMs` after each pong; its events go to `listener`. */
+export function startMinimalPeer(host: string, port: number, pingIntervalMs: number, listener: (event: MinimalEmitted) => void) {
+  const actor = createActor(minimalMachine, { input: { host, port, pingIntervalMs } });
   actor.on('*', listener);
   return actor.start();
 }
