@@ -1,8 +1,7 @@
-/** The `version` frame the benchmarks' hand-made peers send: regtest, our protocol version, a user agent of their own. */
-import { randomBytes } from 'node:crypto';
+/** The `version` frame the benchmarks' hand-made peers send: testkit's version payload on regtest, a user agent of their own. */
 import { encodeMessage } from '../../src/protocol/codec.js';
-import { PROTOCOL_VERSION, Services } from '../../src/protocol/limits.js';
 import { NETWORKS } from '../../src/protocol/networks.js';
+import { makeVersion } from '../../testkit/scripted-peer/messages.js';
 
 /** What differs between the benchmarks' `version` frames; the nonce is fresh and random unless given. */
 export interface BenchVersion {
@@ -12,20 +11,9 @@ export interface BenchVersion {
   readonly relay?: boolean;
 }
 
-/** A regtest `version` frame: full node with witness, addresses left unspecified. */
-export function benchVersionFrame({ userAgent, startHeight = 0, nonce, relay = true }: BenchVersion): Buffer {
-  return encodeMessage(NETWORKS.regtest.magic, {
+/** A regtest `version` frame: testkit's defaults (full node with witness, addresses unspecified), `version` on top. */
+export const benchVersionFrame = ({ nonce, ...version }: BenchVersion): Buffer =>
+  encodeMessage(NETWORKS.regtest.magic, {
     command: 'version',
-    payload: {
-      version: PROTOCOL_VERSION,
-      services: Services.NETWORK | Services.WITNESS,
-      timestamp: BigInt(Math.floor(Date.now() / 1000)),
-      receiver: { services: 0n, host: '::', port: 0 },
-      sender: { services: 0n, host: '::', port: 0 },
-      nonce: nonce ?? randomBytes(8).readBigUInt64LE(0),
-      userAgent,
-      startHeight,
-      relay,
-    },
+    payload: makeVersion(nonce === undefined ? version : { ...version, nonce }),
   });
-}
