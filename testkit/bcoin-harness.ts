@@ -16,6 +16,7 @@ import dgram from 'node:dgram';
 import dns from 'node:dns';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import net from 'node:net';
+import { pollUntil } from './poll-until.js';
 
 // ---------------------------------------------------------------------------------------------
 // Network guard
@@ -516,14 +517,6 @@ async function readChain(node: BcoinFullNode): Promise<unknown[]> {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function pollUntil(what: string, test: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 async function openNode(
   port: number | undefined,

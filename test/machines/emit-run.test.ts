@@ -9,6 +9,7 @@ import { InspectionHub } from '../../src/inspector/hub.js';
 import { encodeMessage, type OutgoingMessage } from '../../src/protocol/codec.js';
 import { NETWORKS } from '../../src/protocol/networks.js';
 import { MemoryNetwork, memoryPeerMachine } from '../../testkit/memory-transport/index.js';
+import { pollUntil } from '../../testkit/poll-until.js';
 import { startMemoryPeer } from '../../testkit/scripted-peer/index.js';
 
 const MAGIC = NETWORKS.regtest.magic;
@@ -36,18 +37,19 @@ describe('the run emitter', () => {
     const machine = setup({
       types: { events: {} as { type: 'go'; events: PeerMessageEvent[] }, emitted: {} as PeerMessageEvent },
       actions: { deliver: ({ event, self }) => emitRun(self, event.events) },
-    }).createMachine({ on: { go: { actions: 'deliver' } } });
+    }).createMachine({ initial: 'a', states: { a: { on: { go: { target: 'b', actions: 'deliver' } } }, b: {} } });
     const actor = createActor(machine).start();
     cleanups.push(() => actor.stop());
     const heard: string[] = [];
-    actor.on('message', (e) => heard.push(`message ${e.command}`));
-    actor.on('*', (e) => heard.push(`* ${e.type}`));
+    // Each listener also notes the state it sees: `b`, the macrostep's result, not `a`.
+    actor.on('message', (e) => heard.push(`message ${e.command} in ${String(actor.getSnapshot().value)}`));
+    actor.on('*', (e) => heard.push(`* ${e.type} in ${String(actor.getSnapshot().value)}`));
     const events: PeerMessageEvent[] = [
       { type: 'message', direction: 'in', command: 'verack', payload: {} },
       { type: 'message', direction: 'in', command: 'sendheaders', payload: {} },
     ];
     actor.send({ type: 'go', events });
-    expect(heard).toEqual(['message verack', '* message', 'message sendheaders', '* message']);
+    expect(heard).toEqual(['message verack in b', '* message in b', 'message sendheaders in b', '* message in b']);
     // Delivered, the run is let go: nothing the action kept may hold the events any longer.
     expect(events).toEqual([]);
   });
@@ -72,16 +74,16 @@ describe('a peer lets go of what it handled', () => {
     actor.start();
     cleanups.push(() => actor.stop());
     const conn = await peer.waitForConnection();
-    await until(() => actor.getSnapshot().matches({ session: { link: 'connected' } }));
+    await pollUntil('the peer connected', () => actor.getSnapshot().matches({ session: { link: 'connected' } }), 5000);
     conn.sendRaw(Buffer.concat([1, 2, 3].map((n) => encodeMessage(MAGIC, inv(n)))));
-    await until(() => heard.filter((e) => e.command === 'inv').length === 3);
+    await pollUntil('three inv heard', () => heard.filter((e) => e.command === 'inv').length === 3, 5000);
     // One run of three, handled: its array and the events it became hold nothing any more.
     expect(runs).toHaveLength(1);
     expect(delivered).toHaveLength(1);
-    await until(() => runs[0]!.length === 0);
+    await pollUntil('the run emptied', () => runs[0]!.length === 0, 5000);
     expect(delivered[0]).toEqual([]);
     conn.sendRaw(encodeMessage(MAGIC, inv(4)));
-    await until(() => heard.filter((e) => e.command === 'inv').length === 4);
+    await pollUntil('four inv heard', () => heard.filter((e) => e.command === 'inv').length === 4, 5000);
     const hashes = heard.filter((e) => e.command === 'inv').map((e) => (e.command === 'inv' ? e.payload.items[0]!.hash[0] : -1));
     expect(hashes).toEqual([1, 2, 3, 4]);
   });
@@ -110,12 +112,12 @@ describe('a peer under inspection', () => {
     actor.start();
     cleanups.push(() => actor.stop());
     const conn = await peer.waitForConnection();
-    await until(() => emitted.some((e) => e.type === 'state' && e.state === 'connected'));
+    await pollUntil('the peer connected', () => emitted.some((e) => e.type === 'state' && e.state === 'connected'), 5000);
     // One write: the codec reads all five together and hands them over as one run.
     conn.sendRaw(Buffer.concat([1, 2, 3, 4, 5].map((n) => encodeMessage(MAGIC, inv(n)))));
     const shownInv = () =>
       records.filter((r) => r.kind === 'emitted' && r.eventType === 'message' && r.event?.command === 'inv');
-    await until(() => shownInv().length === 5);
+    await pollUntil('five inv shown', () => shownInv().length === 5, 5000);
     const heardInv = emitted.filter((e): e is PeerMessageEvent => e.type === 'message' && e.command === 'inv');
     expect(heardInv.map((e) => (e.command === 'inv' ? e.payload.items[0]!.hash[0] : -1))).toEqual([1, 2, 3, 4, 5]);
     expect(shownInv()).toHaveLength(5);
@@ -124,8 +126,3 @@ describe('a peer under inspection', () => {
     expect(batches).toHaveLength(1);
   });
 });
-
-async function until(predicate: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !predicate(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(predicate()).toBe(true);
-}

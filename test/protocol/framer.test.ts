@@ -132,7 +132,7 @@ describe('chunking does not matter', () => {
     const first = Buffer.from(frame.subarray(0, 26)); // the whole header and two bytes of the nonce
     const framer = new Framer(MAGIC);
     expect(framer.push(first)).toEqual([]);
-    first.fill(0); // the caller reuses its buffer: magic, length and checksum would all be gone
+    first.fill(0); // the caller reuses its buffer: the checksum, read once the payload is in, would be gone
     const events = framer.push(Buffer.from(frame.subarray(26)));
     expect(normalise(events)).toEqual([{ type: 'message', command: 'ping', payload: '8877665544332211' }]);
   });
