@@ -11,7 +11,7 @@ import { createResolver, pickOne } from '../dns.js';
 import { PACKAGE_NAME } from '../package-info.js';
 import { createPeer, type PeerActor } from '../peer.js';
 import { resolvesThroughProxy } from '../proxy/config.js';
-import { seedAddresses } from '../seeds.js';
+import { seedAddresses, seedTarget } from '../seeds.js';
 import {
   dnsSeedsOption,
   dnsServersOption,
@@ -118,7 +118,7 @@ export async function runConnect(args: string[], io: CommandIo): Promise<number>
     endpoints = null;
   } else {
     // DNS seeds answer each query with a fresh random sample, so every retry resolves again.
-    endpoints = [parseEndpoint(pickOne(seeds), network.defaultPort, '--dns-seed')];
+    endpoints = [seedTarget(pickOne(seeds), network.defaultPort)];
   }
 
   const reporter: Reporter = values.json ? jsonReporter(io) : humanReporter(io);

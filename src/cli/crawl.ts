@@ -13,7 +13,7 @@ import { createResolver, type HostResolver } from '../dns.js';
 import { networkOfHost } from '../net-address.js';
 import type { Network } from '../protocol/networks.js';
 import { type ProxySettings, resolvesThroughProxy } from '../proxy/config.js';
-import { seedAddresses } from '../seeds.js';
+import { seedAddresses, seedTarget } from '../seeds.js';
 import type { CommandIo } from './connect.js';
 import { openInspectorFromArgs } from './inspect.js';
 import {
@@ -100,7 +100,7 @@ async function startTargets(positionals: string[], context: StartContext): Promi
   const endpoints =
     positionals.length > 0
       ? positionals.map((p) => parseEndpoint(p, network.defaultPort))
-      : context.seeds.map((seed) => parseEndpoint(seed, network.defaultPort, '--dns-seed'));
+      : context.seeds.map((seed) => seedTarget(seed, network.defaultPort));
   if (endpoints.length === 0) throw new UsageError(`${network.name} has no DNS seeds: name a peer to start from, or a seed with --dns-seed`);
   const direct: CrawlTarget[] = [];
   const names: { host: string; port: number }[] = [];
