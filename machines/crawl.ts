@@ -22,13 +22,14 @@ export interface CrawlContext {
   options: CrawlOptions;
   queue: CrawlTarget[];
   /**
-   * Every node recorded or queued, by address. Mutated in place inside assign: it only grows, and
-   * copying it per event would make a crawl quadratic in the nodes it hears of.
+   * Every node recorded or queued, by address. Mutated in place by the crawl's actions: it only
+   * grows, and copying it per event would make a crawl quadratic in the nodes it hears of.
    */
   seen: Set<string>;
   /**
-   * The peers dialling or connected now, by actor id. Mutated in place inside assign, like `seen`:
-   * copying it per event cost every event the concurrency (500 entries, several events a node).
+   * The peers dialling or connected now, by actor id, and what each has told: the map and its
+   * entries are mutated in place by the crawl's actions, like `seen`; copying them per event cost
+   * every event the concurrency (500 entries, several events a node).
    */
   active: Map<string, ActiveNode>;
   nextId: number;
@@ -98,22 +99,21 @@ export const crawlMachine = setup({
       }
       return { queue: launching.length === 0 ? context.queue : context.queue.slice(launching.length), nextId };
     }),
-    recordHandshake: assign(({ context, event }) => {
+    // The node's record is updated in place (see `active`): no new context, no new snapshot.
+    recordHandshake: ({ context, event }) => {
       assertEvent(event, 'peer.handshake');
       const node = context.active.get(event.id);
-      if (node) context.active.set(event.id, { ...node, remote: event.event.remote });
-      return {};
-    }),
+      if (node) node.remote = event.event.remote;
+    },
     waitForAddresses: enqueueActions(({ event, enqueue }) => {
       assertEvent(event, 'peer.handshake');
       enqueue.raise({ type: 'crawl.addrTimeout', id: event.id }, { id: addrTimerId(event.id), delay: 'addrTimeout' });
     }),
-    recordRtt: assign(({ context, event }) => {
+    recordRtt: ({ context, event }) => {
       assertEvent(event, 'peer.rtt');
       const node = context.active.get(event.id);
-      if (node) context.active.set(event.id, { ...node, rttMs: event.event.lastMs });
-      return {};
-    }),
+      if (node) node.rttMs = event.event.lastMs;
+    },
     // New addresses join the queue; those the crawl must not dial are recorded at once, with why.
     takeAddresses: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'peer.addresses');
@@ -136,7 +136,7 @@ export const crawlMachine = setup({
           enqueue.emit({ type: 'node', record: record(context, target, { error: verdict }) });
         }
       }
-      context.active.set(id, { ...node, addressesGiven: node.addressesGiven + e.addresses.length });
+      node.addressesGiven += e.addresses.length;
       enqueue.assign({
         queue: queued.length === 0 ? context.queue : [...context.queue, ...queued],
         summary: { ...context.summary, unreachable },
