@@ -191,21 +191,28 @@ export interface RecordSource {
 /** Turns one XState inspection event into records (none for the kinds the page does not show). */
 export function toRecords(event: InspectionEvent, source: RecordSource): InspectorRecord[] {
   if (event.type === '@xstate.action') {
-    // A peer delivers a run of messages in one action (machines/peer/emit-run.ts): one record each.
-    const { type, params } = event.action as { type: string; params?: { events?: unknown } };
-    if (type === 'emitRun' && Array.isArray(params?.events)) {
-      const base = { time: Date.now(), sessionId: event.actorRef.sessionId, rootId: event.rootId };
-      return (params.events as { type: string }[]).map((emitted) => ({
-        kind: 'emitted' as const,
-        seq: source.seq(),
-        ...base,
-        eventType: emitted.type,
-        event: summarise(emitted) ?? null,
-      }));
-    }
+    const base = { time: Date.now(), sessionId: event.actorRef.sessionId, rootId: event.rootId };
+    return emittedBy(event.action).map((emitted) => ({
+      kind: 'emitted' as const,
+      seq: source.seq(),
+      ...base,
+      eventType: emitted.type,
+      event: summarise(emitted) ?? null,
+    }));
   }
   const record = toRecord(event, source);
   return record ? [record] : [];
+}
+
+/**
+ * What an action hands the embedder: the event of an `emit` (emitting is an action like any
+ * other), each event of a peer's run (machines/peer/emit-run.ts), nothing for other actions.
+ */
+function emittedBy(action: { type: string; params?: unknown }): { type: string }[] {
+  const params = action.params as { event?: { type?: unknown }; events?: unknown } | undefined;
+  if (action.type === 'xstate.emit') return typeof params?.event?.type === 'string' ? [params.event as { type: string }] : [];
+  if (action.type === 'emitRun' && Array.isArray(params?.events)) return params.events as { type: string }[];
+  return [];
 }
 
 /** Turns one XState inspection event into a record, or null for the kinds the page does not show. */
@@ -233,13 +240,6 @@ function toRecord(event: InspectionEvent, source: RecordSource): InspectorRecord
         eventType: event.event.type,
         event: summarise(event.event) ?? null,
       };
-    case '@xstate.action': {
-      // Emitting is an action like any other; its params hold the event the embedder hears.
-      const { type, params } = event.action as { type: string; params?: { event?: { type?: unknown } } };
-      const emitted = params?.event;
-      if (type !== 'xstate.emit' || typeof emitted?.type !== 'string') return null;
-      return { kind: 'emitted', seq: source.seq(), ...base, eventType: emitted.type, event: summarise(emitted) ?? null };
-    }
     case '@xstate.snapshot': {
       const snapshot = event.snapshot as { status?: string; value?: StateValue; context?: unknown };
       const machine = machineOf(event.actorRef as AnyActorRef);
