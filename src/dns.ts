@@ -4,9 +4,9 @@ import { isIP } from 'node:net';
 /** Resolves a host name to the addresses to try; IP literals never reach it. */
 export type HostResolver = (host: string) => Promise<string[]>;
 
-/** Where and how long to ask: DNS servers (host[:port]) and a timeout. */
+/** Where and how long to ask: DNS servers (IP addresses, each with an optional port) and a timeout. */
 export interface ResolverOptions {
-  /** DNS servers as `host` or `host:port`; default: the system's resolver (getaddrinfo). */
+  /** DNS servers as `ip` or `ip:port` (`[ipv6]:port`); default: the system's resolver (getaddrinfo). */
   servers?: string[];
   /** Per-query timeout in ms. */
   timeoutMs?: number;

@@ -307,7 +307,9 @@ export interface SocketInput {
  * What the peer machine (through the codec) tells its socket actor: bytes to write, and the
  * codec's `read`, which a socket actor should call right after each `socket.data` it reported has
  * been handled (it may ignore it: the codec then reads a microtask later). Reading then, when the
- * machine is idle, lets each message be handled before the next is decoded.
+ * machine is idle, lets each message be handled before the next is decoded. Never call it from
+ * inside an actor's step: `read` empties the run the codec handed over last, which the machine
+ * must have handled by then.
  */
 export type SocketCommand = { type: 'write'; bytes: Buffer } | { type: 'reader'; read: () => void };
 

@@ -61,8 +61,9 @@ export const createTcpSocket = (options: TcpSocketOptions = {}) =>
     // What the machine writes while it handles one chunk (a pong per ping, the answers to a
     // version) is gathered and leaves in one write: one syscall per chunk, not one per message.
     const gathered = new WriteGather();
-    // The codec's reader, called once the machine has the chunk: the messages it holds are
-    // decoded and handled one by one while the answers still gather.
+    // The codec's reader, called once the machine has the chunk (from this I/O callback, never
+    // inside a step: see SocketCommand): the messages it holds are decoded and handled one by one
+    // while the answers still gather.
     let read: (() => void) | null = null;
     const write = (bytes: Buffer): void => {
       if (!socket) return;

@@ -1,3 +1,4 @@
+// Reading the command line: parsing with typo hints, and the option readers the commands share (numbers, networks, endpoints, seeds, DNS servers, proxies).
 import { isIP } from 'node:net';
 import { formatHostPort, parseHostPort } from '../host-port.js';
 import { type ParseArgsConfig, parseArgs } from 'node:util';

@@ -124,6 +124,7 @@ export class Framer {
           this.broken = fatal;
           this.chunk = null;
           this.later = null;
+          this.header = this.headerBytes;
           return { type: 'fatal', error: fatal };
         }
         if (this.length === 0) return this.complete(NO_PAYLOAD);
@@ -133,8 +134,8 @@ export class Framer {
           this.header = this.headerBytes;
           this.headerAt = 0;
         }
-        // A header that ends the chunk: nothing of its payload yet, so nothing to reserve. (Reserving
-        // here once left a buffer behind when the payload then came whole in the next chunk.)
+        // A header that ends the chunk: nothing of its payload yet, so no assembly buffer. (Making
+        // one here once left a buffer behind when the payload then came whole in the next chunk.)
         if (at === end) continue;
       }
       const length = this.length;

@@ -1,3 +1,4 @@
+// The v1 message header: 24 bytes of magic, command, payload length and checksum, read and written.
 import { ProtocolError } from './errors.js';
 import { COMMAND_SIZE } from './limits.js';
 
